@@ -1,0 +1,143 @@
+#include "app/app.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/routes.hpp"
+#include "api/system_routes.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/time_format.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+
+namespace reflector::app {
+namespace {
+
+std::string Join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+  return out;
+}
+
+Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
+  auto db = store::Database::Open(config.database.url, config.database.pool_size);
+  if (!db) {
+    return Err(db.error().code, "cannot open database: " + db.error().message, db.error().detail);
+  }
+  return db;
+}
+
+}  // namespace
+
+Result<Config> LoadConfiguration(const std::string& env_file) {
+  auto dotenv = ReadDotEnvFile(env_file);
+  if (!dotenv) return Err(dotenv.error());
+  return LoadConfig(MergeEnv(ReadProcessEnvironment(), *dotenv));
+}
+
+int Serve(const Config& config) {
+  InitLogging(config.log, config.Secrets());
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create DATA_DIR {}: {}", config.data_dir, ec.message());
+    return kExitFailure;
+  }
+
+  auto db = OpenDatabase(config);
+  if (!db) {
+    spdlog::error("{}", db.error().ToString());
+    return kExitFailure;
+  }
+  auto applied = store::MigrateUp(**db);
+  if (!applied) {
+    spdlog::error("migrations failed: {}", applied.error().ToString());
+    return kExitFailure;
+  }
+  if (*applied > 0) spdlog::info("applied {} migration(s)", *applied);
+
+  Metrics metrics;
+  http::Router router;
+  api::ApiRoutes routes(router, "Reflector", REFLECTOR_VERSION);
+  api::RegisterSystemRoutes(routes, **db, metrics);
+
+  http::ServerOptions options;
+  options.host = config.http.host;
+  options.port = config.http.port;
+  options.threads = config.http.threads;
+  options.body_limit = config.http.body_limit_bytes;
+  options.header_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
+  options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);
+  options.shutdown_grace = std::chrono::seconds(config.http.shutdown_grace_seconds);
+  options.cors_origin = config.http.cors_origin;
+  options.cors_allow_credentials = config.http.cors_allow_credentials;
+  options.handle_signals = true;
+  http::Server server(options, router, metrics);
+  if (auto listening = server.Listen(); !listening) {
+    spdlog::error("{}", listening.error().message);
+    return kExitFailure;
+  }
+
+  // The first line tells a person (and the end-to-end tests) where to find us.
+  std::printf("reflector %s listening on http://%s:%u\n", REFLECTOR_VERSION,
+              config.http.host.c_str(), static_cast<unsigned>(server.port()));
+  std::printf("  database:  %s\n", (*db)->Describe().c_str());
+  std::printf("  platforms: %s (default for new rooms: %s)\n",
+              Join(config.ConfiguredPlatforms(), ", ").c_str(),
+              config.platforms.default_platform.c_str());
+  std::printf("  auth:      %s\n", config.auth.backend.c_str());
+  std::fflush(stdout);
+
+  server.Run();
+  spdlog::info("bye");
+  return kExitOk;
+}
+
+int Migrate(const Config& config, const std::string& action, std::optional<int> argument) {
+  InitLogging(config.log, config.Secrets());
+  auto db = OpenDatabase(config);
+  if (!db) {
+    std::fprintf(stderr, "error: %s\n", db.error().message.c_str());
+    return kExitFailure;
+  }
+  if (action == "up") {
+    auto applied = store::MigrateUp(**db, argument);
+    if (!applied) {
+      std::fprintf(stderr, "error: %s\n", applied.error().ToString().c_str());
+      return kExitFailure;
+    }
+    std::printf("applied %d migration(s)\n", *applied);
+  } else if (action == "down") {
+    auto reverted = store::MigrateDown(**db, argument.value_or(1));
+    if (!reverted) {
+      std::fprintf(stderr, "error: %s\n", reverted.error().ToString().c_str());
+      return kExitFailure;
+    }
+    std::printf("reverted %d migration(s)\n", *reverted);
+  } else if (action != "status") {
+    std::fprintf(stderr, "error: unknown migrate action '%s' (use status, up or down N)\n",
+                 action.c_str());
+    return kExitUsage;
+  }
+  auto status = store::MigrationStatusList(**db);
+  if (!status) {
+    std::fprintf(stderr, "error: %s\n", status.error().ToString().c_str());
+    return kExitFailure;
+  }
+  std::printf("database: %s\n", (*db)->Describe().c_str());
+  for (const auto& m : *status) {
+    std::printf("  %04d %-28s %s\n", m.version, m.name.c_str(),
+                m.applied ? ("applied " + (m.applied_at ? FormatIso8601(*m.applied_at) : ""))
+                                .c_str()
+                          : "pending");
+  }
+  return kExitOk;
+}
+
+}  // namespace reflector::app

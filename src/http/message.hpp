@@ -1,0 +1,72 @@
+// HTTP request/response values handed between the server and handlers.
+//
+// Plain standard types only: nothing outside src/http/ sees Boost.Beast. Handlers receive a
+// Request (with path parameters filled in by the Router) and return a Response by value.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace reflector::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view MethodName(Method m);
+Method ParseMethod(std::string_view name);
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+// Case-insensitive ASCII comparison for header names.
+bool HeaderNameEquals(std::string_view a, std::string_view b);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string method_name;  // as received, e.g. "GET"
+  std::string target;       // raw request target, e.g. "/v1/rooms?page=2"
+  std::string path;         // percent-decoded path without the query, e.g. "/v1/rooms"
+  std::string query;        // raw query string without '?'
+  std::vector<Header> headers;
+  std::string body;
+  std::string remote_address;  // peer IP
+  std::string request_id;      // X-Request-Id from the client if sane, else generated
+  std::string route;           // matched route pattern, e.g. "/v1/rooms/{room_id}"; empty if none
+  std::vector<std::pair<std::string, std::string>> path_params;  // filled by the Router
+
+  // First header with this name (case-insensitive), if any.
+  std::optional<std::string_view> GetHeader(std::string_view name) const;
+  // Percent-decoded value of the first query parameter with this name, if any.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+  // Value of a `{name}` path parameter; empty if absent.
+  std::string_view PathParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;
+  std::string body;
+
+  // Replaces an existing header of the same name or appends it.
+  void SetHeader(std::string name, std::string value);
+  std::optional<std::string_view> GetHeader(std::string_view name) const;
+
+  static Response Json(int status, const nlohmann::json& body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain");
+  // `{"detail": message}` with the given status (FastAPI-compatible error body).
+  static Response Detail(int status, std::string_view message);
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Percent-decodes `s`; `plus_as_space` for query strings. Invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view s, bool plus_as_space);
+
+}  // namespace reflector::http

@@ -1,0 +1,392 @@
+// The schema of the whole product, as ordered migrations. Append new migrations at the end; never
+// edit one that has shipped.
+//
+// Portability rules (both engines run every statement unless a step says `only`):
+//  - types through tokens: {TIMESTAMP} {BOOL} {JSON} {REAL} {BIGINT} (see ExpandSql).
+//  - boolean defaults as TRUE/FALSE (SQLite ≥ 3.23 reads them as 1/0).
+//  - timestamps have no database default: the application writes FormatIso8601 strings, which is
+//    what makes TEXT timestamps compare correctly in SQLite.
+//  - SQLite's ALTER TABLE cannot add a UNIQUE column and cannot drop an indexed one, so unique
+//    constraints on added columns are separate indexes, dropped before the column.
+#include "store/internal/schema.hpp"
+
+#include <string>
+#include <vector>
+
+namespace reflector::store::internal {
+namespace {
+
+constexpr auto kPostgres = Dialect::kPostgres;
+constexpr auto kSqlite = Dialect::kSqlite;
+
+MigrationStep Both(std::string sql) { return MigrationStep{std::move(sql), std::nullopt}; }
+MigrationStep Only(Dialect dialect, std::string sql) {
+  return MigrationStep{std::move(sql), dialect};
+}
+
+Migration Initial() {
+  Migration m;
+  m.version = 1;
+  m.name = "initial";
+  m.up = {
+      Both(R"sql(
+CREATE TABLE app_user (
+  id TEXT PRIMARY KEY,
+  email TEXT,
+  name TEXT,
+  created_at {TIMESTAMP} NOT NULL
+))sql"),
+      Both(R"sql(
+CREATE TABLE api_key (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  key_prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at {TIMESTAMP} NOT NULL,
+  last_used_at {TIMESTAMP},
+  revoked_at {TIMESTAMP}
+))sql"),
+      Both("CREATE INDEX idx_api_key_user_id ON api_key (user_id)"),
+      Both("CREATE INDEX idx_api_key_key_prefix ON api_key (key_prefix)"),
+      Both(R"sql(
+CREATE TABLE room (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL,
+  created_at {TIMESTAMP} NOT NULL,
+  zulip_auto_post {BOOL} NOT NULL DEFAULT FALSE,
+  zulip_stream TEXT NOT NULL DEFAULT '',
+  zulip_topic TEXT NOT NULL DEFAULT '',
+  is_locked {BOOL} NOT NULL DEFAULT FALSE,
+  room_mode TEXT NOT NULL DEFAULT 'normal',
+  recording_type TEXT NOT NULL DEFAULT 'cloud',
+  recording_trigger TEXT NOT NULL DEFAULT 'automatic-2nd-participant',
+  is_shared {BOOL} NOT NULL DEFAULT FALSE,
+  webhook_url TEXT,
+  webhook_secret TEXT,
+  ics_url TEXT,
+  ics_fetch_interval INTEGER NOT NULL DEFAULT 300,
+  ics_enabled {BOOL} NOT NULL DEFAULT FALSE,
+  ics_last_sync {TIMESTAMP},
+  ics_last_etag TEXT
+))sql"),
+      Both("CREATE INDEX idx_room_user_id ON room (user_id)"),
+      Both("CREATE INDEX idx_room_is_shared ON room (is_shared)"),
+      Both("CREATE INDEX idx_room_ics_enabled ON room (ics_enabled)"),
+      Both("CREATE INDEX idx_room_created_at ON room (created_at)"),
+      Both(R"sql(
+CREATE TABLE calendar_event (
+  id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL REFERENCES room (id) ON DELETE CASCADE,
+  ics_uid TEXT NOT NULL,
+  title TEXT,
+  description TEXT,
+  start_time {TIMESTAMP} NOT NULL,
+  end_time {TIMESTAMP} NOT NULL,
+  attendees {JSON},
+  location TEXT,
+  ics_raw_data TEXT,
+  last_synced {TIMESTAMP} NOT NULL,
+  created_at {TIMESTAMP} NOT NULL,
+  updated_at {TIMESTAMP} NOT NULL,
+  is_deleted {BOOL} NOT NULL DEFAULT FALSE,
+  UNIQUE (room_id, ics_uid)
+))sql"),
+      Both("CREATE INDEX idx_calendar_event_room_start ON calendar_event (room_id, start_time)"),
+      Both("CREATE INDEX idx_calendar_event_not_deleted ON calendar_event (is_deleted) "
+           "WHERE NOT is_deleted"),
+      Both(R"sql(
+CREATE TABLE meeting (
+  id TEXT PRIMARY KEY,
+  room_name TEXT NOT NULL,
+  room_url TEXT NOT NULL,
+  host_room_url TEXT NOT NULL,
+  start_date {TIMESTAMP} NOT NULL,
+  end_date {TIMESTAMP} NOT NULL,
+  room_id TEXT NOT NULL REFERENCES room (id) ON DELETE CASCADE,
+  is_locked {BOOL} NOT NULL DEFAULT FALSE,
+  room_mode TEXT NOT NULL DEFAULT 'normal',
+  recording_type TEXT NOT NULL DEFAULT 'cloud',
+  recording_trigger TEXT NOT NULL DEFAULT 'automatic-2nd-participant',
+  num_clients INTEGER NOT NULL DEFAULT 0,
+  is_active {BOOL} NOT NULL DEFAULT TRUE,
+  calendar_event_id TEXT REFERENCES calendar_event (id) ON DELETE SET NULL,
+  calendar_metadata {JSON}
+))sql"),
+      // Serves "meetings of a room" and "active meetings of a room ordered by end_date".
+      Both("CREATE INDEX idx_meeting_room_id_end_date ON meeting (room_id, end_date)"),
+      Both("CREATE INDEX idx_meeting_calendar_event_id ON meeting (calendar_event_id)"),
+      Both(R"sql(
+CREATE TABLE meeting_consent (
+  id TEXT PRIMARY KEY,
+  meeting_id TEXT NOT NULL REFERENCES meeting (id) ON DELETE CASCADE,
+  user_id TEXT,
+  consent_given {BOOL} NOT NULL,
+  consent_timestamp {TIMESTAMP} NOT NULL
+))sql"),
+      Both("CREATE INDEX idx_meeting_consent_meeting_id ON meeting_consent (meeting_id)"),
+      // One row per authenticated user and meeting, so the consent upsert can be a single
+      // INSERT ... ON CONFLICT (the reference's read-then-write races). Anonymous rows
+      // (user_id NULL) are not constrained.
+      Both("CREATE UNIQUE INDEX idx_meeting_consent_meeting_user ON meeting_consent "
+           "(meeting_id, user_id) WHERE user_id IS NOT NULL"),
+      Both(R"sql(
+CREATE TABLE recording (
+  id TEXT PRIMARY KEY,
+  bucket_name TEXT NOT NULL,
+  object_key TEXT NOT NULL,
+  recorded_at {TIMESTAMP} NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  meeting_id TEXT
+))sql"),
+      Both("CREATE INDEX idx_recording_meeting_id ON recording (meeting_id)"),
+      Both(R"sql(
+CREATE TABLE transcript (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'idle',
+  locked {BOOL} NOT NULL DEFAULT FALSE,
+  duration {REAL} NOT NULL DEFAULT 0,
+  created_at {TIMESTAMP} NOT NULL,
+  title TEXT,
+  short_summary TEXT,
+  long_summary TEXT,
+  action_items {JSON},
+  topics {JSON},
+  events {JSON},
+  participants {JSON},
+  source_language TEXT,
+  target_language TEXT,
+  reviewed {BOOL} NOT NULL DEFAULT FALSE,
+  audio_location TEXT NOT NULL DEFAULT 'local',
+  user_id TEXT,
+  share_mode TEXT NOT NULL DEFAULT 'private',
+  meeting_id TEXT,
+  recording_id TEXT,
+  zulip_message_id {BIGINT},
+  source_kind TEXT NOT NULL DEFAULT 'file',
+  audio_deleted {BOOL},
+  room_id TEXT,
+  webvtt TEXT,
+  workflow_run_id TEXT,
+  change_seq {BIGINT} NOT NULL DEFAULT 0
+))sql"),
+      Both("CREATE INDEX idx_transcript_user_id ON transcript (user_id)"),
+      Both("CREATE INDEX idx_transcript_meeting_id ON transcript (meeting_id)"),
+      Both("CREATE INDEX idx_transcript_room_id ON transcript (room_id)"),
+      Both("CREATE INDEX idx_transcript_created_at ON transcript (created_at)"),
+      // One transcript per recording (NULLs are distinct on both engines).
+      Both("CREATE UNIQUE INDEX idx_transcript_recording_id ON transcript (recording_id)"),
+  };
+  m.down = {
+      Both("DROP TABLE transcript"),      Both("DROP TABLE recording"),
+      Both("DROP TABLE meeting_consent"), Both("DROP TABLE meeting"),
+      Both("DROP TABLE calendar_event"),  Both("DROP TABLE room"),
+      Both("DROP TABLE api_key"),         Both("DROP TABLE app_user"),
+  };
+  return m;
+}
+
+// Contract §3.3: rows from before the platform column read as 'whereby' with no data migration —
+// the column default supplies the value for existing rows on both engines.
+Migration Platform() {
+  Migration m;
+  m.version = 2;
+  m.name = "platform";
+  m.up = {
+      Both("ALTER TABLE room ADD COLUMN platform TEXT NOT NULL DEFAULT 'whereby'"),
+      Both("ALTER TABLE room ADD COLUMN skip_consent {BOOL} NOT NULL DEFAULT FALSE"),
+      Both("ALTER TABLE meeting ADD COLUMN platform TEXT NOT NULL DEFAULT 'whereby'"),
+      Both("ALTER TABLE meeting ADD COLUMN daily_composed_video_s3_key TEXT"),
+      Both("ALTER TABLE meeting ADD COLUMN daily_composed_video_duration INTEGER"),
+      // NULL = single-file recording; [] = multitrack without audio; else the audio track keys.
+      Both("ALTER TABLE recording ADD COLUMN track_keys {JSON}"),
+  };
+  m.down = {
+      Both("ALTER TABLE recording DROP COLUMN track_keys"),
+      Both("ALTER TABLE meeting DROP COLUMN daily_composed_video_duration"),
+      Both("ALTER TABLE meeting DROP COLUMN daily_composed_video_s3_key"),
+      Both("ALTER TABLE meeting DROP COLUMN platform"),
+      Both("ALTER TABLE room DROP COLUMN skip_consent"),
+      Both("ALTER TABLE room DROP COLUMN platform"),
+  };
+  return m;
+}
+
+Migration ProviderTracking() {
+  Migration m;
+  m.version = 3;
+  m.name = "provider_tracking";
+  m.up = {
+      // Daily room id / Whereby meetingId (the provider room name is meeting.room_name).
+      Both("ALTER TABLE meeting ADD COLUMN provider_meeting_id TEXT"),
+      // createdAt of the Whereby event that last set num_clients (newest event wins).
+      Both("ALTER TABLE meeting ADD COLUMN num_clients_updated_at {TIMESTAMP}"),
+      Both("CREATE INDEX idx_meeting_provider_meeting_id ON meeting (provider_meeting_id)"),
+      Both("CREATE INDEX idx_meeting_room_name ON meeting (room_name)"),
+      // One row per participant session, for both providers. session_key: Daily session_id or
+      // Whereby participantId. A `left` that arrives before its `joined` creates a row with
+      // joined_at NULL and left_at set; the late `joined` fills joined_at but never reopens it.
+      Both(R"sql(
+CREATE TABLE participant_session (
+  id TEXT PRIMARY KEY,
+  meeting_id TEXT NOT NULL REFERENCES meeting (id) ON DELETE CASCADE,
+  room_id TEXT,
+  provider TEXT NOT NULL,
+  session_key TEXT NOT NULL,
+  user_id TEXT,
+  user_name TEXT NOT NULL DEFAULT '',
+  joined_at {TIMESTAMP},
+  left_at {TIMESTAMP},
+  UNIQUE (meeting_id, session_key)
+))sql"),
+      Both("CREATE INDEX idx_participant_session_meeting_left ON participant_session "
+           "(meeting_id, left_at)"),
+      Both("CREATE INDEX idx_participant_session_room_id ON participant_session (room_id)"),
+      // left_at, once set, never changes (other columns may). Unlike the reference, an update
+      // that writes the same left_at again (an idempotent upsert) is allowed.
+      Only(kPostgres, R"sql(
+CREATE FUNCTION participant_session_left_at_immutable() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.left_at IS NOT NULL AND NEW.left_at IS DISTINCT FROM OLD.left_at THEN
+    RAISE EXCEPTION 'left_at is immutable once set' USING ERRCODE = 'restrict_violation';
+  END IF;
+  RETURN NEW;
+END
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE TRIGGER participant_session_left_at_immutable
+BEFORE UPDATE OF left_at ON participant_session
+FOR EACH ROW EXECUTE FUNCTION participant_session_left_at_immutable())sql"),
+      Only(kSqlite, R"sql(
+CREATE TRIGGER participant_session_left_at_immutable
+BEFORE UPDATE OF left_at ON participant_session
+FOR EACH ROW WHEN OLD.left_at IS NOT NULL AND NEW.left_at IS NOT OLD.left_at
+BEGIN
+  SELECT RAISE(ABORT, 'left_at is immutable once set');
+END)sql"),
+      Both(R"sql(
+CREATE TABLE meeting_session (
+  id TEXT PRIMARY KEY,
+  meeting_id TEXT NOT NULL REFERENCES meeting (id) ON DELETE CASCADE,
+  provider_session_id TEXT NOT NULL,
+  started_at {TIMESTAMP},
+  ended_at {TIMESTAMP},
+  UNIQUE (meeting_id, provider_session_id)
+))sql"),
+      Both("ALTER TABLE recording ADD COLUMN provider_recording_id TEXT"),
+      Both("CREATE UNIQUE INDEX idx_recording_provider_recording_id ON recording "
+           "(provider_recording_id)"),
+      // 'cloud' | 'raw-tracks' | ... (NULL for recordings from before this column).
+      Both("ALTER TABLE recording ADD COLUMN type TEXT"),
+      Both("ALTER TABLE recording ADD COLUMN error TEXT"),
+      // Seconds.
+      Both("ALTER TABLE recording ADD COLUMN duration {REAL}"),
+  };
+  m.down = {
+      Both("ALTER TABLE recording DROP COLUMN duration"),
+      Both("ALTER TABLE recording DROP COLUMN error"),
+      Both("ALTER TABLE recording DROP COLUMN type"),
+      Both("DROP INDEX idx_recording_provider_recording_id"),
+      Both("ALTER TABLE recording DROP COLUMN provider_recording_id"),
+      Both("DROP TABLE meeting_session"),
+      Both("DROP TABLE participant_session"),  // drops its trigger too
+      Only(kPostgres, "DROP FUNCTION participant_session_left_at_immutable()"),
+      Both("DROP INDEX idx_meeting_room_name"),
+      Both("DROP INDEX idx_meeting_provider_meeting_id"),
+      Both("ALTER TABLE meeting DROP COLUMN num_clients_updated_at"),
+      Both("ALTER TABLE meeting DROP COLUMN provider_meeting_id"),
+  };
+  return m;
+}
+
+// Contract §5 (each webhook event once) and §6 (durable jobs).
+Migration WebhookEventsAndJobs() {
+  Migration m;
+  m.version = 4;
+  m.name = "webhook_events_and_jobs";
+  m.up = {
+      Both(R"sql(
+CREATE TABLE webhook_event (
+  id TEXT PRIMARY KEY,
+  provider TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  received_at {TIMESTAMP} NOT NULL,
+  UNIQUE (provider, event_id)
+))sql"),
+      Both(R"sql(
+CREATE TABLE job (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload {JSON} NOT NULL,
+  dedup_key TEXT,
+  status TEXT NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'dead')),
+  priority INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL DEFAULT 5,
+  run_at {TIMESTAMP} NOT NULL,
+  locked_by TEXT,
+  lease_until {TIMESTAMP},
+  last_error TEXT,
+  created_at {TIMESTAMP} NOT NULL,
+  updated_at {TIMESTAMP} NOT NULL,
+  finished_at {TIMESTAMP}
+))sql"),
+      Both("CREATE INDEX idx_job_status_run_at ON job (status, run_at, priority)"),
+      // Coalescing: at most one queued job per dedup key
+      // (INSERT ... ON CONFLICT (dedup_key) WHERE status = 'queued' DO NOTHING).
+      Both("CREATE UNIQUE INDEX idx_job_dedup_queued ON job (dedup_key) WHERE status = 'queued'"),
+      // Finding running jobs whose lease expired.
+      Both("CREATE INDEX idx_job_running_lease ON job (lease_until) WHERE status = 'running'"),
+  };
+  m.down = {
+      Both("DROP TABLE job"),
+      Both("DROP TABLE webhook_event"),
+  };
+  return m;
+}
+
+void Replace(std::string& text, std::string_view token, std::string_view with) {
+  for (size_t pos = text.find(token); pos != std::string::npos;
+       pos = text.find(token, pos + with.size())) {
+    text.replace(pos, token.size(), with);
+  }
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      Initial(),
+      Platform(),
+      ProviderTracking(),
+      WebhookEventsAndJobs(),
+  };
+  return migrations;
+}
+
+std::string ExpandSql(const std::string& sql, Dialect dialect) {
+  const bool pg = dialect == Dialect::kPostgres;
+  std::string out = sql;
+  Replace(out, "{TIMESTAMP}", pg ? "TIMESTAMPTZ" : "TEXT");
+  Replace(out, "{BOOL}", pg ? "BOOLEAN" : "INTEGER");
+  Replace(out, "{JSON}", pg ? "JSONB" : "TEXT");
+  Replace(out, "{REAL}", pg ? "DOUBLE PRECISION" : "REAL");
+  Replace(out, "{BIGINT}", pg ? "BIGINT" : "INTEGER");
+  return out;
+}
+
+std::vector<std::string> StatementsFor(const std::vector<MigrationStep>& steps, Dialect dialect) {
+  std::vector<std::string> out;
+  for (const auto& step : steps) {
+    if (step.only && *step.only != dialect) continue;
+    out.push_back(ExpandSql(step.sql, dialect));
+  }
+  return out;
+}
+
+}  // namespace reflector::store::internal

@@ -1,0 +1,364 @@
+#include "store/sql.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+
+#include "core/time_format.hpp"
+#include "store/internal/connection.hpp"
+#include "store/internal/sql_text.hpp"
+
+namespace reflector::store {
+namespace internal {
+namespace {
+
+bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+}  // namespace
+
+std::vector<std::string> PlaceholderNames(std::string_view sql) {
+  std::vector<std::string> names;
+  size_t i = 0;
+  const size_t n = sql.size();
+  while (i < n) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {
+      const size_t close = sql.find(c, i + 1);
+      i = close == std::string_view::npos ? n : close + 1;
+    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+      const size_t eol = sql.find('\n', i);
+      i = eol == std::string_view::npos ? n : eol + 1;
+    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+      const size_t close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? n : close + 2;
+    } else if (c == '$') {
+      // $tag$ ... $tag$ (PostgreSQL function bodies).
+      size_t j = i + 1;
+      while (j < n && IsNameChar(sql[j])) ++j;
+      if (j < n && sql[j] == '$') {
+        const std::string_view tag = sql.substr(i, j - i + 1);
+        const size_t close = sql.find(tag, j + 1);
+        i = close == std::string_view::npos ? n : close + tag.size();
+      } else {
+        i = j;
+      }
+    } else if (c == ':') {
+      if (i + 1 < n && sql[i + 1] == ':') {
+        i += 2;
+      } else if (i + 1 < n && IsNameStart(sql[i + 1])) {
+        size_t j = i + 1;
+        while (j < n && IsNameChar(sql[j])) ++j;
+        names.emplace_back(sql.substr(i + 1, j - i - 1));
+        i = j;
+      } else {
+        ++i;
+      }
+    } else {
+      ++i;
+    }
+  }
+  return names;
+}
+
+}  // namespace internal
+
+namespace {
+
+Status CheckPlaceholders(std::string_view sql, const SqlParams& params) {
+  const std::vector<std::string> used = internal::PlaceholderNames(sql);
+  const std::set<std::string> in_sql(used.begin(), used.end());
+  std::set<std::string> bound;
+  for (const auto& value : params.values()) {
+    if (!bound.insert(value.name).second) {
+      return Err(Code::kInternal, "database error", "parameter bound twice: " + value.name);
+    }
+    if (in_sql.count(value.name) == 0) {
+      return Err(Code::kInternal, "database error",
+                 "parameter :" + value.name + " is not used in: " + std::string(sql));
+    }
+  }
+  for (const auto& name : in_sql) {
+    if (bound.count(name) == 0) {
+      return Err(Code::kInternal, "database error",
+                 "placeholder :" + name + " is not bound in: " + std::string(sql));
+    }
+  }
+  return Ok();
+}
+
+// SOCI binds by reference: `values` and `indicators` must stay put until the statement is done.
+void BindParams(soci::statement& statement, std::vector<SqlParams::Value>& values,
+                std::vector<soci::indicator>& indicators) {
+  indicators.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto& value = values[i];
+    indicators[i] = value.is_null ? soci::i_null : soci::i_ok;
+    if (value.is_int) {
+      statement.exchange(soci::use(value.integer, indicators[i], value.name));
+    } else {
+      statement.exchange(soci::use(value.text, indicators[i], value.name));
+    }
+  }
+}
+
+}  // namespace
+
+// ---- SqlParams ----
+
+SqlParams& SqlParams::Text(std::string_view name, std::string value) {
+  values_.push_back(Value{std::string(name), false, false, std::move(value), 0});
+  return *this;
+}
+
+SqlParams& SqlParams::OptText(std::string_view name, std::optional<std::string> value) {
+  if (!value) return Null(name);
+  return Text(name, std::move(*value));
+}
+
+SqlParams& SqlParams::Int(std::string_view name, int64_t value) {
+  values_.push_back(Value{std::string(name), true, false, {}, static_cast<long long>(value)});
+  return *this;
+}
+
+SqlParams& SqlParams::OptInt(std::string_view name, std::optional<int64_t> value) {
+  if (!value) return Null(name);
+  return Int(name, *value);
+}
+
+SqlParams& SqlParams::Bool(std::string_view name, bool value) { return Int(name, value ? 1 : 0); }
+
+SqlParams& SqlParams::Real(std::string_view name, double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return Text(name, std::string(buffer, result.ptr));
+}
+
+SqlParams& SqlParams::OptReal(std::string_view name, std::optional<double> value) {
+  if (!value) return Null(name);
+  return Real(name, *value);
+}
+
+SqlParams& SqlParams::Time(std::string_view name, TimePoint value) {
+  return Text(name, FormatIso8601(value));
+}
+
+SqlParams& SqlParams::OptTime(std::string_view name, std::optional<TimePoint> value) {
+  if (!value) return Null(name);
+  return Time(name, *value);
+}
+
+SqlParams& SqlParams::Null(std::string_view name) {
+  values_.push_back(Value{std::string(name), false, true, {}, 0});
+  return *this;
+}
+
+// ---- RowReader ----
+
+void RowReader::Fail(std::string what) {
+  if (!error_) {
+    error_ = Error{Code::kInternal, "database error",
+                   "column " + std::to_string(current_) + ": " + std::move(what), 0};
+  }
+}
+
+const std::optional<std::string>* RowReader::Next(bool nullable) {
+  if (error_) return nullptr;
+  current_ = index_;
+  if (index_ >= row_.size()) {
+    Fail("read past the last column (" + std::to_string(row_.size()) + ")");
+    return nullptr;
+  }
+  const auto* cell = &row_[index_++];
+  if (!cell->has_value() && !nullable) {
+    Fail("unexpected NULL");
+    return nullptr;
+  }
+  return cell;
+}
+
+std::string RowReader::Text() {
+  const auto* cell = Next(false);
+  return cell != nullptr ? **cell : std::string();
+}
+
+std::optional<std::string> RowReader::OptText() {
+  const auto* cell = Next(true);
+  return cell != nullptr ? *cell : std::nullopt;
+}
+
+namespace {
+
+std::optional<int64_t> ParseInt(const std::string& text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> ParseBool(const std::string& text) {
+  // SQLite stores 0/1; PostgreSQL's text output of a boolean is t/f.
+  if (text == "1" || text == "t" || text == "true" || text == "TRUE") return true;
+  if (text == "0" || text == "f" || text == "false" || text == "FALSE") return false;
+  return std::nullopt;
+}
+
+std::optional<double> ParseReal(const std::string& text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<int64_t> RowReader::OptInt() {
+  const auto* cell = Next(true);
+  if (cell == nullptr || !cell->has_value()) return std::nullopt;
+  auto value = ParseInt(**cell);
+  if (!value) Fail("not an integer: " + **cell);
+  return value;
+}
+
+int64_t RowReader::Int() {
+  const auto* cell = Next(false);
+  if (cell == nullptr) return 0;
+  auto value = ParseInt(**cell);
+  if (!value) Fail("not an integer: " + **cell);
+  return value.value_or(0);
+}
+
+std::optional<bool> RowReader::OptBool() {
+  const auto* cell = Next(true);
+  if (cell == nullptr || !cell->has_value()) return std::nullopt;
+  auto value = ParseBool(**cell);
+  if (!value) Fail("not a boolean: " + **cell);
+  return value;
+}
+
+bool RowReader::Bool() {
+  const auto* cell = Next(false);
+  if (cell == nullptr) return false;
+  auto value = ParseBool(**cell);
+  if (!value) Fail("not a boolean: " + **cell);
+  return value.value_or(false);
+}
+
+std::optional<double> RowReader::OptReal() {
+  const auto* cell = Next(true);
+  if (cell == nullptr || !cell->has_value()) return std::nullopt;
+  auto value = ParseReal(**cell);
+  if (!value) Fail("not a number: " + **cell);
+  return value;
+}
+
+double RowReader::Real() {
+  const auto* cell = Next(false);
+  if (cell == nullptr) return 0;
+  auto value = ParseReal(**cell);
+  if (!value) Fail("not a number: " + **cell);
+  return value.value_or(0);
+}
+
+std::optional<TimePoint> RowReader::OptTime() {
+  const auto* cell = Next(true);
+  if (cell == nullptr || !cell->has_value()) return std::nullopt;
+  auto value = ParseIso8601(**cell);
+  if (!value) {
+    Fail("not a timestamp: " + **cell);
+    return std::nullopt;
+  }
+  return *value;
+}
+
+TimePoint RowReader::Time() {
+  const auto* cell = Next(false);
+  if (cell == nullptr) return TimePoint{};
+  auto value = ParseIso8601(**cell);
+  if (!value) {
+    Fail("not a timestamp: " + **cell);
+    return TimePoint{};
+  }
+  return *value;
+}
+
+Status RowReader::Finish() const {
+  if (error_) return Err(*error_);
+  if (index_ != row_.size()) {
+    return Err(
+        Code::kInternal, "database error",
+        "read " + std::to_string(index_) + " of " + std::to_string(row_.size()) + " columns");
+  }
+  return Ok();
+}
+
+// ---- Exec / Query ----
+
+Result<int64_t> Exec(Session& session, std::string_view sql, const SqlParams& params) {
+  REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
+  return internal::Run<int64_t>(session, [&](soci::session& db) -> int64_t {
+    std::vector<SqlParams::Value> values = params.values();
+    std::vector<soci::indicator> indicators;
+    soci::statement statement(db);
+    BindParams(statement, values, indicators);
+    statement.alloc();
+    statement.prepare(std::string(sql), soci::details::st_one_time_query);
+    statement.define_and_bind();
+    statement.execute(true);
+    return statement.get_affected_rows();
+  });
+}
+
+Result<std::vector<SqlRow>> Query(Session& session, std::string_view sql, const SqlParams& params,
+                                  size_t columns) {
+  REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
+  if (columns == 0) return Err(Code::kInternal, "database error", "query with zero columns");
+  return internal::Run<std::vector<SqlRow>>(session, [&](soci::session& db) {
+    // Every column is fetched as text: each backend converts any type to text faithfully
+    // (a TIMESTAMPTZ keeps its microseconds, which SOCI's std::tm would drop).
+    std::vector<std::string> cells(columns);
+    std::vector<soci::indicator> cell_indicators(columns, soci::i_ok);
+    std::vector<SqlParams::Value> values = params.values();
+    std::vector<soci::indicator> indicators;
+    soci::statement statement(db);
+    for (size_t i = 0; i < columns; ++i) {
+      statement.exchange(soci::into(cells[i], cell_indicators[i]));
+    }
+    BindParams(statement, values, indicators);
+    statement.alloc();
+    statement.prepare(std::string(sql), soci::details::st_one_time_query);
+    statement.define_and_bind();
+    std::vector<SqlRow> rows;
+    auto take_row = [&] {
+      SqlRow row(columns);
+      for (size_t i = 0; i < columns; ++i) {
+        if (cell_indicators[i] != soci::i_null) row[i] = cells[i];
+      }
+      rows.push_back(std::move(row));
+    };
+    if (statement.execute(true)) {
+      take_row();
+      while (statement.fetch()) take_row();
+    }
+    return rows;
+  });
+}
+
+Result<std::optional<SqlRow>> QueryOptional(Session& session, std::string_view sql,
+                                            const SqlParams& params, size_t columns) {
+  auto rows = Query(session, sql, params, columns);
+  if (!rows) return Err(rows.error());
+  if (rows->empty()) return std::optional<SqlRow>();
+  if (rows->size() > 1) {
+    return Err(Code::kInternal, "database error",
+               "expected at most one row, got " + std::to_string(rows->size()));
+  }
+  return std::optional<SqlRow>(std::move(rows->front()));
+}
+
+TimePoint TruncateToMicros(TimePoint t) { return std::chrono::floor<std::chrono::microseconds>(t); }
+
+}  // namespace reflector::store
