@@ -1,9 +1,8 @@
 // reflector: command-line entry point. Parses flags and hands over to app/.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
 

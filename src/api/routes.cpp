@@ -47,9 +47,9 @@ void ApiRoutes::AddSchema(const std::string& name, nlohmann::json schema) {
 }
 
 nlohmann::json ErrorResponseDoc(const std::string& description) {
-  return {{"description", description},
-          {"content",
-           {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  return {
+      {"description", description},
+      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
 }
 
 }  // namespace reflector::api

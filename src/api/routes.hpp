@@ -2,9 +2,8 @@
 // added through ApiRoutes::Add with its OpenAPI operation, so /openapi.json cannot miss one.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "http/message.hpp"
 #include "http/router.hpp"

@@ -25,8 +25,8 @@ void RegisterSystemRoutes(ApiRoutes& routes, store::Database& db, Metrics& metri
         auto ping = db.Ping();
         if (!ping) {
           spdlog::warn("health check failed: {}", ping.error().ToString());
-          return http::Response::Json(503, {{"status", "unhealthy"},
-                                            {"detail", "database unavailable"}});
+          return http::Response::Json(
+              503, {{"status", "unhealthy"}, {"detail", "database unavailable"}});
         }
         return http::Response::Json(200, {{"status", "healthy"}});
       });

@@ -1,18 +1,22 @@
 #include "app/app.hpp"
 
-#include <cstdio>
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/time_format.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "net/curl_transport.hpp"
+#include "net/retrying_transport.hpp"
+#include "platforms/registry.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -41,7 +45,12 @@ Result<Config> LoadConfiguration(const std::string& env_file) {
   return LoadConfig(MergeEnv(ReadProcessEnvironment(), *dotenv));
 }
 
-int Serve(const Config& config) {
+int Serve(const Config& given_config) {
+  Config config = given_config;
+  if (config.platforms.mock_webhook_secret.empty()) {
+    // The mock platform signs its own events; without a configured secret a per-run one will do.
+    config.platforms.mock_webhook_secret = RandomUrlSafeToken(32);
+  }
   InitLogging(config.log, config.Secrets());
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -61,6 +70,12 @@ int Serve(const Config& config) {
     return kExitFailure;
   }
   if (*applied > 0) spdlog::info("applied {} migration(s)", *applied);
+
+  SystemClock clock;
+  net::CurlTransport curl;
+  net::RetryingTransport transport(curl, clock);
+  platforms::PlatformRegistry platforms(platforms::PlatformContext{config, transport, clock});
+  platforms::RegisterBuiltinPlatforms(platforms);
 
   Metrics metrics;
   http::Router router;
@@ -88,8 +103,17 @@ int Serve(const Config& config) {
   std::printf("reflector %s listening on http://%s:%u\n", REFLECTOR_VERSION,
               config.http.host.c_str(), static_cast<unsigned>(server.port()));
   std::printf("  database:  %s\n", (*db)->Describe().c_str());
-  std::printf("  platforms: %s (default for new rooms: %s)\n",
-              Join(config.ConfiguredPlatforms(), ", ").c_str(),
+  std::vector<std::string> ready;
+  for (const auto& name : platforms.Names()) {
+    auto client = platforms.Get(name);
+    if (client) {
+      ready.push_back(name);
+    } else {
+      std::printf("  %s:%*s%s\n", name.c_str(), static_cast<int>(10 - name.size()), "",
+                  client.error().message.c_str());
+    }
+  }
+  std::printf("  platforms: %s (default for new rooms: %s)\n", Join(ready, ", ").c_str(),
               config.platforms.default_platform.c_str());
   std::printf("  auth:      %s\n", config.auth.backend.c_str());
   std::fflush(stdout);
@@ -133,9 +157,9 @@ int Migrate(const Config& config, const std::string& action, std::optional<int> 
   std::printf("database: %s\n", (*db)->Describe().c_str());
   for (const auto& m : *status) {
     std::printf("  %04d %-28s %s\n", m.version, m.name.c_str(),
-                m.applied ? ("applied " + (m.applied_at ? FormatIso8601(*m.applied_at) : ""))
-                                .c_str()
-                          : "pending");
+                m.applied
+                    ? ("applied " + (m.applied_at ? FormatIso8601(*m.applied_at) : "")).c_str()
+                    : "pending");
   }
   return kExitOk;
 }

@@ -1,14 +1,14 @@
 #include "core/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/encoding.hpp"
 
@@ -50,7 +50,8 @@ struct Reader {
   Problems& problems;
 
   // Value of the canonical name, else of the first alias that is set.
-  std::optional<std::string> Get(const char* name, std::initializer_list<const char*> aliases = {}) {
+  std::optional<std::string> Get(const char* name,
+                                 std::initializer_list<const char*> aliases = {}) {
     if (auto it = env.find(name); it != env.end() && !it->second.empty()) return it->second;
     for (const char* alias : aliases) {
       if (auto it = env.find(alias); it != env.end() && !it->second.empty()) return it->second;
@@ -306,7 +307,8 @@ Result<Config> LoadConfig(const EnvMap& env) {
   for (const auto* url : {&c.daily.api_url, &c.whereby.api_url}) {
     if (!StartsWith(*url, "http://") && !StartsWith(*url, "https://")) {
       problems.Add(fmt::format("{} {:?} must start with http:// or https://",
-                               url == &c.daily.api_url ? "DAILY_API_URL" : "WHEREBY_API_URL", *url));
+                               url == &c.daily.api_url ? "DAILY_API_URL" : "WHEREBY_API_URL",
+                               *url));
     }
   }
 
@@ -379,7 +381,8 @@ std::vector<std::string> Config::ConfiguredPlatforms() const {
 
 const std::vector<ConfigVariable>& ConfigVariables() {
   static const std::vector<ConfigVariable> kVars = {
-      {"DATABASE_URL", "sqlite:///./data/reflector.db", "sqlite:///path or postgresql://user:pass@host:port/db"},
+      {"DATABASE_URL", "sqlite:///./data/reflector.db",
+       "sqlite:///path or postgresql://user:pass@host:port/db"},
       {"DATABASE_POOL_SIZE", "8", "pooled database connections"},
       {"HOST", "127.0.0.1", "interface to listen on"},
       {"PORT", "1250", "TCP port to listen on (0 = any free port)"},
@@ -396,24 +399,31 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"AUTH_BACKEND", "none", "none (single-user) or jwt (RS256 bearer tokens)"},
       {"AUTH_JWT_PUBLIC_KEY", "", "PEM public key (text or file path) for AUTH_BACKEND=jwt"},
       {"AUTH_JWT_AUDIENCE", "", "required JWT audience"},
-      {"DEFAULT_VIDEO_PLATFORM", "whereby|daily|mock", "platform of new rooms; default by configured keys"},
+      {"DEFAULT_VIDEO_PLATFORM", "whereby|daily|mock",
+       "platform of new rooms; default by configured keys"},
       {"DAILY_MIGRATION_ENABLED", "false", "route listed rooms' new meetings to Daily"},
       {"DAILY_MIGRATION_ROOM_IDS", "[]", "JSON array or comma list of room ids or names"},
       {"DAILY_API_KEY", "", "Daily.co REST API key"},
       {"DAILY_API_URL", "https://api.daily.co/v1", "Daily.co REST base URL"},
       {"DAILY_WEBHOOK_SECRET", "", "base64 webhook secret, as Daily expects"},
       {"DAILY_SUBDOMAIN", "", "Daily.co subdomain (optional)"},
-      {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "", "Daily recordings bucket (alias AWS_DAILY_S3_BUCKET)"},
+      {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "",
+       "Daily recordings bucket (alias AWS_DAILY_S3_BUCKET)"},
       {"DAILYCO_STORAGE_AWS_REGION", "", "its region (alias AWS_DAILY_S3_REGION)"},
-      {"DAILYCO_STORAGE_AWS_ROLE_ARN", "", "role Daily assumes to write (alias AWS_DAILY_ROLE_ARN)"},
+      {"DAILYCO_STORAGE_AWS_ROLE_ARN", "",
+       "role Daily assumes to write (alias AWS_DAILY_ROLE_ARN)"},
       {"WHEREBY_API_KEY", "", "Whereby REST API key"},
       {"WHEREBY_API_URL", "https://api.whereby.dev/v1", "Whereby REST base URL"},
       {"WHEREBY_WEBHOOK_SECRET", "", "Whereby webhook secret (plain text)"},
-      {"WHEREBY_STORAGE_AWS_BUCKET_NAME", "", "Whereby recordings bucket (alias AWS_WHEREBY_S3_BUCKET)"},
+      {"WHEREBY_STORAGE_AWS_BUCKET_NAME", "",
+       "Whereby recordings bucket (alias AWS_WHEREBY_S3_BUCKET)"},
       {"WHEREBY_STORAGE_AWS_REGION", "", "its region (alias AWS_WHEREBY_S3_REGION)"},
-      {"WHEREBY_STORAGE_AWS_ACCESS_KEY_ID", "", "key id handed to Whereby (alias AWS_WHEREBY_ACCESS_KEY_ID)"},
-      {"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", "", "its secret (alias AWS_WHEREBY_ACCESS_KEY_SECRET)"},
-      {"MOCK_WEBHOOK_SECRET", "", "signs mock-platform webhook events (generated per run if unset)"},
+      {"WHEREBY_STORAGE_AWS_ACCESS_KEY_ID", "",
+       "key id handed to Whereby (alias AWS_WHEREBY_ACCESS_KEY_ID)"},
+      {"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", "",
+       "its secret (alias AWS_WHEREBY_ACCESS_KEY_SECRET)"},
+      {"MOCK_WEBHOOK_SECRET", "",
+       "signs mock-platform webhook events (generated per run if unset)"},
       {"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "300", "webhook replay window, both directions"},
       {"STORAGE_BACKEND", "local", "local or s3"},
       {"STORAGE_S3_ENDPOINT", "", "S3 endpoint URL"},

@@ -16,65 +16,69 @@
 namespace reflector {
 
 struct HttpConfig {
-  std::string host = "127.0.0.1";          // HOST: interface to listen on
-  uint16_t port = 1250;                    // PORT: TCP port to listen on
-  std::string base_url;                    // BASE_URL: public API URL (default http://HOST:PORT)
-  std::string ui_base_url;                 // UI_BASE_URL: public UI URL (default BASE_URL)
-  int threads = 4;                         // HTTP_THREADS: request-handling threads
-  size_t body_limit_bytes = 1 << 20;       // HTTP_BODY_LIMIT_BYTES: larger bodies get 413
-  int request_timeout_seconds = 30;        // HTTP_REQUEST_TIMEOUT_SECONDS: time to send a request
-  int idle_timeout_seconds = 60;           // HTTP_IDLE_TIMEOUT_SECONDS: keep-alive idle limit
-  int shutdown_grace_seconds = 10;         // HTTP_SHUTDOWN_GRACE_SECONDS: drain time on SIGTERM
-  std::string cors_origin = "*";           // CORS_ORIGIN: "*", a comma list of origins, or ""
-  bool cors_allow_credentials = false;     // CORS_ALLOW_CREDENTIALS
+  std::string host = "127.0.0.1";       // HOST: interface to listen on
+  uint16_t port = 1250;                 // PORT: TCP port to listen on
+  std::string base_url;                 // BASE_URL: public API URL (default http://HOST:PORT)
+  std::string ui_base_url;              // UI_BASE_URL: public UI URL (default BASE_URL)
+  int threads = 4;                      // HTTP_THREADS: request-handling threads
+  size_t body_limit_bytes = 1 << 20;    // HTTP_BODY_LIMIT_BYTES: larger bodies get 413
+  int request_timeout_seconds = 30;     // HTTP_REQUEST_TIMEOUT_SECONDS: time to send a request
+  int idle_timeout_seconds = 60;        // HTTP_IDLE_TIMEOUT_SECONDS: keep-alive idle limit
+  int shutdown_grace_seconds = 10;      // HTTP_SHUTDOWN_GRACE_SECONDS: drain time on SIGTERM
+  std::string cors_origin = "*";        // CORS_ORIGIN: "*", a comma list of origins, or ""
+  bool cors_allow_credentials = false;  // CORS_ALLOW_CREDENTIALS
 };
 
 struct DatabaseConfig {
-  std::string url = "sqlite:///./data/reflector.db";  // DATABASE_URL: sqlite:///path | postgresql://…
-  int pool_size = 8;                                   // DATABASE_POOL_SIZE: pooled connections
+  std::string url =
+      "sqlite:///./data/reflector.db";  // DATABASE_URL: sqlite:///path | postgresql://…
+  int pool_size = 8;                    // DATABASE_POOL_SIZE: pooled connections
 };
 
 struct AuthConfig {
-  std::string backend = "none";     // AUTH_BACKEND: none | jwt
-  std::string jwt_public_key;       // AUTH_JWT_PUBLIC_KEY: PEM text or path to a PEM file
-  std::string jwt_audience;         // AUTH_JWT_AUDIENCE: required `aud` claim (empty = unchecked)
+  std::string backend = "none";  // AUTH_BACKEND: none | jwt
+  std::string jwt_public_key;    // AUTH_JWT_PUBLIC_KEY: PEM text or path to a PEM file
+  std::string jwt_audience;      // AUTH_JWT_AUDIENCE: required `aud` claim (empty = unchecked)
 };
 
 struct DailyConfig {
-  std::string api_key;                       // DAILY_API_KEY
+  std::string api_key;                              // DAILY_API_KEY
   std::string api_url = "https://api.daily.co/v1";  // DAILY_API_URL
-  std::string webhook_secret;                // DAILY_WEBHOOK_SECRET: base64, as Daily expects
-  std::string subdomain;                     // DAILY_SUBDOMAIN: optional
-  std::string storage_bucket;                // DAILYCO_STORAGE_AWS_BUCKET_NAME (alias AWS_DAILY_S3_BUCKET)
-  std::string storage_region;                // DAILYCO_STORAGE_AWS_REGION (alias AWS_DAILY_S3_REGION)
-  std::string storage_role_arn;              // DAILYCO_STORAGE_AWS_ROLE_ARN (alias AWS_DAILY_ROLE_ARN)
+  std::string webhook_secret;    // DAILY_WEBHOOK_SECRET: base64, as Daily expects
+  std::string subdomain;         // DAILY_SUBDOMAIN: optional
+  std::string storage_bucket;    // DAILYCO_STORAGE_AWS_BUCKET_NAME (alias AWS_DAILY_S3_BUCKET)
+  std::string storage_region;    // DAILYCO_STORAGE_AWS_REGION (alias AWS_DAILY_S3_REGION)
+  std::string storage_role_arn;  // DAILYCO_STORAGE_AWS_ROLE_ARN (alias AWS_DAILY_ROLE_ARN)
   bool configured() const { return !api_key.empty(); }
 };
 
 struct WherebyConfig {
-  std::string api_key;                           // WHEREBY_API_KEY
+  std::string api_key;                                 // WHEREBY_API_KEY
   std::string api_url = "https://api.whereby.dev/v1";  // WHEREBY_API_URL
-  std::string webhook_secret;                    // WHEREBY_WEBHOOK_SECRET: plain secret
-  std::string storage_bucket;                    // WHEREBY_STORAGE_AWS_BUCKET_NAME (alias AWS_WHEREBY_S3_BUCKET)
-  std::string storage_region;                    // WHEREBY_STORAGE_AWS_REGION
-  std::string storage_access_key_id;             // WHEREBY_STORAGE_AWS_ACCESS_KEY_ID (alias AWS_WHEREBY_ACCESS_KEY_ID)
-  std::string storage_secret_access_key;         // WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY (alias AWS_WHEREBY_ACCESS_KEY_SECRET)
+  std::string webhook_secret;                          // WHEREBY_WEBHOOK_SECRET: plain secret
+  std::string storage_bucket;  // WHEREBY_STORAGE_AWS_BUCKET_NAME (alias AWS_WHEREBY_S3_BUCKET)
+  std::string storage_region;  // WHEREBY_STORAGE_AWS_REGION
+  std::string
+      storage_access_key_id;  // WHEREBY_STORAGE_AWS_ACCESS_KEY_ID (alias AWS_WHEREBY_ACCESS_KEY_ID)
+  std::string storage_secret_access_key;  // WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY (alias
+                                          // AWS_WHEREBY_ACCESS_KEY_SECRET)
   bool configured() const { return !api_key.empty(); }
 };
 
 struct PlatformSelectionConfig {
-  std::string default_platform;                    // DEFAULT_VIDEO_PLATFORM (derived when unset)
-  bool daily_migration_enabled = false;            // DAILY_MIGRATION_ENABLED
-  std::vector<std::string> daily_migration_room_ids;  // DAILY_MIGRATION_ROOM_IDS: JSON array or comma list
-  std::string mock_webhook_secret;                 // MOCK_WEBHOOK_SECRET: signs mock-platform events
+  std::string default_platform;          // DEFAULT_VIDEO_PLATFORM (derived when unset)
+  bool daily_migration_enabled = false;  // DAILY_MIGRATION_ENABLED
+  std::vector<std::string>
+      daily_migration_room_ids;     // DAILY_MIGRATION_ROOM_IDS: JSON array or comma list
+  std::string mock_webhook_secret;  // MOCK_WEBHOOK_SECRET: signs mock-platform events
 };
 
 struct StorageConfig {
-  std::string backend = "local";   // STORAGE_BACKEND: local | s3
-  std::string s3_endpoint;         // STORAGE_S3_ENDPOINT
-  std::string s3_bucket;           // STORAGE_S3_BUCKET
-  std::string s3_region;           // STORAGE_S3_REGION
-  std::string s3_access_key_id;    // STORAGE_S3_ACCESS_KEY_ID
+  std::string backend = "local";     // STORAGE_BACKEND: local | s3
+  std::string s3_endpoint;           // STORAGE_S3_ENDPOINT
+  std::string s3_bucket;             // STORAGE_S3_BUCKET
+  std::string s3_region;             // STORAGE_S3_REGION
+  std::string s3_access_key_id;      // STORAGE_S3_ACCESS_KEY_ID
   std::string s3_secret_access_key;  // STORAGE_S3_SECRET_ACCESS_KEY
 };
 
@@ -101,8 +105,8 @@ struct Config {
   StorageConfig storage;
   TranscriptConfig transcript;
   LogConfig log;
-  int worker_threads = 2;                       // WORKER_THREADS: in-process job workers (0 = none)
-  int webhook_timestamp_tolerance_seconds = 300;  // WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS
+  int worker_threads = 2;  // WORKER_THREADS: in-process job workers (0 = none)
+  int webhook_timestamp_tolerance_seconds = 300;    // WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS
   std::vector<std::string> download_allowed_hosts;  // DOWNLOAD_ALLOWED_HOSTS: private hosts allowed
 
   // Every secret value that is set, for log redaction.

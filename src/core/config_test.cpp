@@ -28,8 +28,9 @@ TEST(ConfigTest, EmbeddedDefaultsNeedNoVariables) {
 
 TEST(ConfigTest, DefaultPlatformFollowsConfiguredKeys) {
   EXPECT_EQ(LoadConfig({{"DAILY_API_KEY", "k"}})->platforms.default_platform, "daily");
-  EXPECT_EQ(LoadConfig({{"DAILY_API_KEY", "k"}, {"WHEREBY_API_KEY", "w"}})->platforms.default_platform,
-            "whereby");
+  EXPECT_EQ(
+      LoadConfig({{"DAILY_API_KEY", "k"}, {"WHEREBY_API_KEY", "w"}})->platforms.default_platform,
+      "whereby");
   EXPECT_EQ(LoadConfig({{"WHEREBY_API_KEY", "w"}, {"DEFAULT_VIDEO_PLATFORM", "Daily"}})
                 ->platforms.default_platform,
             "daily");
@@ -52,16 +53,20 @@ TEST(ConfigTest, SeedAliasesMapToCanonicalNames) {
 }
 
 TEST(ConfigTest, CanonicalNameWinsOverAlias) {
-  auto c = LoadConfig({{"AWS_DAILY_S3_BUCKET", "alias"}, {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "canon"}});
+  auto c =
+      LoadConfig({{"AWS_DAILY_S3_BUCKET", "alias"}, {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "canon"}});
   EXPECT_EQ(c->daily.storage_bucket, "canon");
 }
 
 TEST(ConfigTest, MigrationRoomIdsAcceptJsonArrayOrCommaList) {
-  EXPECT_EQ(LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", R"(["a", "b-1"])"}})->platforms.daily_migration_room_ids,
+  EXPECT_EQ(LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", R"(["a", "b-1"])"}})
+                ->platforms.daily_migration_room_ids,
             (std::vector<std::string>{"a", "b-1"}));
-  EXPECT_EQ(LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", " a , b-1,,"}})->platforms.daily_migration_room_ids,
-            (std::vector<std::string>{"a", "b-1"}));
-  EXPECT_TRUE(LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", "[]"}})->platforms.daily_migration_room_ids.empty());
+  EXPECT_EQ(
+      LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", " a , b-1,,"}})->platforms.daily_migration_room_ids,
+      (std::vector<std::string>{"a", "b-1"}));
+  EXPECT_TRUE(
+      LoadConfig({{"DAILY_MIGRATION_ROOM_IDS", "[]"}})->platforms.daily_migration_room_ids.empty());
 }
 
 TEST(ConfigTest, ReportsEveryProblemAtOnce) {
@@ -98,7 +103,8 @@ TEST(ConfigTest, EmptyValueCountsAsUnset) {
 }
 
 TEST(ConfigTest, SecretsIncludeDatabasePassword) {
-  auto c = LoadConfig({{"DATABASE_URL", "postgresql://u:s3cr3t@db:5432/r"}, {"DAILY_API_KEY", "dk-123"}});
+  auto c = LoadConfig(
+      {{"DATABASE_URL", "postgresql://u:s3cr3t@db:5432/r"}, {"DAILY_API_KEY", "dk-123"}});
   ASSERT_TRUE(c);
   auto secrets = c->Secrets();
   EXPECT_NE(std::find(secrets.begin(), secrets.end(), "s3cr3t"), secrets.end());

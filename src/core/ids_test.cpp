@@ -22,9 +22,9 @@ TEST(IdsTest, Uuid4HasVersionAndVariantBits) {
 TEST(IdsTest, UrlSafeTokenIs43CharsFor32Bytes) {
   const std::string token = RandomUrlSafeToken(32);
   EXPECT_EQ(token.size(), 43u);
-  EXPECT_EQ(token.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
   EXPECT_NE(token, RandomUrlSafeToken(32));
   EXPECT_EQ(RandomUrlSafeToken(1).size(), 2u);
   EXPECT_EQ(RandomUrlSafeToken(2).size(), 3u);

@@ -1,12 +1,12 @@
 #include "core/log.hpp"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <memory>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "core/config.hpp"
 #include "core/time_format.hpp"

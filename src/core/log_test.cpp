@@ -28,6 +28,7 @@ TEST(LogTest, ScopedRequestIdNestsAndRestores) {
 }  // namespace reflector
 
 #include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"

@@ -37,12 +37,12 @@ class Metrics {
   struct Family {
     std::string type;
     std::string help;
-    std::map<std::string, double> counters;        // key: rendered label set
-    std::map<std::string, Histogram> histograms;   // key: rendered label set
+    std::map<std::string, double> counters;       // key: rendered label set
+    std::map<std::string, Histogram> histograms;  // key: rendered label set
   };
 
   mutable std::mutex mu_;
-  std::map<std::string, Family> families_;                    // GUARDED_BY(mu_)
+  std::map<std::string, Family> families_;                     // GUARDED_BY(mu_)
   std::vector<std::function<void(std::string&)>> collectors_;  // GUARDED_BY(mu_)
 };
 

@@ -14,8 +14,10 @@ TEST(MetricsTest, RendersCountersWithLabelsInPrometheusText) {
   const std::string out = m.Render();
   EXPECT_NE(out.find("# HELP http_requests_total Requests.\n"), std::string::npos);
   EXPECT_NE(out.find("# TYPE http_requests_total counter\n"), std::string::npos);
-  EXPECT_NE(out.find("http_requests_total{route=\"/health\",status=\"200\"} 2\n"), std::string::npos);
-  EXPECT_NE(out.find("http_requests_total{route=\"a\\\"b\",status=\"404\"} 1\n"), std::string::npos);
+  EXPECT_NE(out.find("http_requests_total{route=\"/health\",status=\"200\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("http_requests_total{route=\"a\\\"b\",status=\"404\"} 1\n"),
+            std::string::npos);
 }
 
 TEST(MetricsTest, HistogramBucketsAreCumulative) {

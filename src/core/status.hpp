@@ -8,9 +8,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace reflector {
 
@@ -58,8 +57,8 @@ inline Status Ok() { return {}; }
 }  // namespace reflector
 
 // Propagates the error of a Status/Result expression out of the enclosing function.
-#define REFLECTOR_RETURN_IF_ERROR(expr)                           \
-  do {                                                            \
-    auto reflector_status_ = (expr);                              \
+#define REFLECTOR_RETURN_IF_ERROR(expr)                                                    \
+  do {                                                                                     \
+    auto reflector_status_ = (expr);                                                       \
     if (!reflector_status_) return ::reflector::Err(std::move(reflector_status_.error())); \
   } while (false)

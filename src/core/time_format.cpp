@@ -107,7 +107,8 @@ Result<TimePoint> ParseIso8601(std::string_view s) {
     }
   }
   if (pos != s.size()) return bad();
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
       std::chrono::microseconds(secs * 1'000'000 + micros)));

@@ -3,30 +3,35 @@
 namespace reflector::platforms {
 
 void PlatformRegistry::Register(std::string name, PlatformFactory factory) {
-  factories_[std::move(name)] = std::move(factory);
+  Slot& slot = slots_[std::move(name)];
+  slot.factory = std::move(factory);
+  slot.owner.reset();
+  slot.client.store(nullptr, std::memory_order_release);
 }
 
 std::vector<std::string> PlatformRegistry::Names() const {
   std::vector<std::string> names;
-  for (const auto& [name, _] : factories_) names.push_back(name);
+  for (const auto& [name, _] : slots_) names.push_back(name);
   return names;
 }
 
-bool PlatformRegistry::Has(const std::string& name) const { return factories_.count(name) > 0; }
+bool PlatformRegistry::Has(const std::string& name) const { return slots_.count(name) > 0; }
 
-Result<VideoPlatformClient*> PlatformRegistry::Get(const std::string& name) {
-  auto factory = factories_.find(name);
-  if (factory == factories_.end()) {
-    return Err(Code::kInvalidArgument, "Unknown video platform: " + name);
+Result<VideoPlatformClient*> PlatformRegistry::Get(std::string_view name) {
+  auto it = slots_.find(name);
+  if (it == slots_.end()) {
+    return Err(Code::kInvalidArgument, "Unknown video platform: " + std::string(name));
   }
-  std::lock_guard lock(mu_);
-  auto& slot = clients_[name];
-  if (!slot) {
-    auto built = factory->second(context_);
+  Slot& slot = it->second;
+  if (VideoPlatformClient* client = slot.client.load(std::memory_order_acquire)) return client;
+  std::lock_guard lock(build_mu_);
+  if (!slot.owner) {
+    auto built = slot.factory(context_);
     if (!built) return tl::unexpected(built.error());
-    slot = std::move(*built);
+    slot.owner = std::move(*built);
+    slot.client.store(slot.owner.get(), std::memory_order_release);
   }
-  return slot.get();
+  return slot.owner.get();
 }
 
 }  // namespace reflector::platforms

@@ -4,11 +4,13 @@
 // builtin.cpp. Nothing else names the concrete clients.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -34,7 +36,7 @@ class PlatformRegistry {
  public:
   explicit PlatformRegistry(PlatformContext context) : context_(context) {}
 
-  // Start-up only. A second registration of the same name replaces the first.
+  // Start-up only (before any Get). A second registration of the same name replaces the first.
   void Register(std::string name, PlatformFactory factory);
 
   // Registered names, sorted.
@@ -45,23 +47,32 @@ class PlatformRegistry {
   // kInvalidArgument "Unknown video platform: x" for an unregistered name; the factory's error
   // (kFailedPrecondition) when the provider is not configured — retried on every call, so a
   // configuration fix plus restart is all it takes. Thread-safe.
-  Result<VideoPlatformClient*> Get(const std::string& name);
+  // The fast path (client already built) is one map lookup and one atomic load.
+  Result<VideoPlatformClient*> Get(std::string_view name);
 
   // For code that needs a provider's extras (Daily presence, …): Get + dynamic_cast.
   template <typename T>
-  Result<T*> GetAs(const std::string& name) {
+  Result<T*> GetAs(std::string_view name) {
     auto client = Get(name);
     if (!client) return tl::unexpected(client.error());
     auto* typed = dynamic_cast<T*>(*client);
-    if (typed == nullptr) return Err(Code::kInternal, "platform " + name + " has another type");
+    if (typed == nullptr) {
+      return Err(Code::kInternal, "platform " + std::string(name) + " has another type");
+    }
     return typed;
   }
 
  private:
+  struct Slot {
+    PlatformFactory factory;
+    std::atomic<VideoPlatformClient*> client{nullptr};  // published once built
+    std::unique_ptr<VideoPlatformClient> owner;         // GUARDED_BY(build_mu_)
+  };
+
   PlatformContext context_;
-  std::map<std::string, PlatformFactory> factories_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<VideoPlatformClient>> clients_;  // GUARDED_BY(mu_)
+  // Fixed after start-up registration; only the slots' contents change afterwards.
+  std::map<std::string, Slot, std::less<>> slots_;
+  std::mutex build_mu_;  // serialises factory calls
 };
 
 // Registers whereby, daily and mock (builtin.cpp).

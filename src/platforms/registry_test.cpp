@@ -65,9 +65,10 @@ class EchoClient final : public VideoPlatformClient {
 };
 
 TEST_F(RegistryTest, AFourthProviderIsOneRegistration) {
-  registry_.Register("echo", [](const PlatformContext&) -> Result<std::unique_ptr<VideoPlatformClient>> {
-    return std::make_unique<EchoClient>();
-  });
+  registry_.Register("echo",
+                     [](const PlatformContext&) -> Result<std::unique_ptr<VideoPlatformClient>> {
+                       return std::make_unique<EchoClient>();
+                     });
   auto client = registry_.Get("echo");
   ASSERT_TRUE(client);
   RoomSettings room;

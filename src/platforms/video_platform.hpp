@@ -24,9 +24,9 @@ inline constexpr std::string_view kMock = "mock";
 // The room settings a provider needs to create a meeting (a snapshot of the Reflector room).
 struct RoomSettings {
   std::string id;
-  std::string name;                 // Reflector room name, the provider room-name prefix
+  std::string name;  // Reflector room name, the provider room-name prefix
   bool is_locked = false;
-  std::string room_mode = "normal";  // normal | group
+  std::string room_mode = "normal";      // normal | group
   std::string recording_type = "cloud";  // none | local | cloud
   std::string recording_trigger = "automatic-2nd-participant";
   bool skip_consent = false;
@@ -36,7 +36,7 @@ struct RoomSettings {
 struct MeetingData {
   std::string platform;             // registry name of the provider
   std::string provider_meeting_id;  // Daily room id / Whereby meetingId / mock id
-  std::string room_name;            // provider room name (Daily "<room>-<ts>", Whereby "/<prefix>-<uuid>")
+  std::string room_name;  // provider room name (Daily "<room>-<ts>", Whereby "/<prefix>-<uuid>")
   std::string room_url;
   std::string host_room_url;
 };

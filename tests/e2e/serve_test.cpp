@@ -1,12 +1,11 @@
 // End-to-end: the real `reflector` binary on a loopback port, driven over HTTP and signals.
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <fstream>
-#include <regex>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "support/child_process.hpp"
 
@@ -70,19 +69,23 @@ TEST(ServeE2E, HealthMetricsNotFoundTooLargeAndGracefulSigterm) {
   auto big = server.client().Post("/health", two_mib, "application/json");
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
-  EXPECT_EQ(nlohmann::json::parse(big->body), nlohmann::json({{"detail", "Request body too large"}}));
+  EXPECT_EQ(nlohmann::json::parse(big->body),
+            nlohmann::json({{"detail", "Request body too large"}}));
 
   auto metrics = server.client().Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"),
+  EXPECT_NE(
+      metrics->body.find("http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"),
+      std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find(
+                "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"),
             std::string::npos)
       << metrics->body;
-  EXPECT_NE(metrics->body.find("http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"),
-            std::string::npos)
-      << metrics->body;
-  EXPECT_NE(metrics->body.find("http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\""),
-            std::string::npos);
+  EXPECT_NE(
+      metrics->body.find("http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\""),
+      std::string::npos);
 
   auto openapi = server.client().Get("/openapi.json");
   ASSERT_TRUE(openapi);
@@ -127,7 +130,10 @@ TEST(ServeE2E, DotEnvFileIsRead) {
   Server server({{"PATH", "/usr/bin:/bin"}, {"PORT", "0"}}, dir.path());
   ASSERT_TRUE(server.started());
   const std::string out = server.process().Output();
-  EXPECT_NE(out.find("platforms: mock, daily"), std::string::npos) << out;
+  EXPECT_NE(out.find("platforms: daily, mock"), std::string::npos) << out;
+  EXPECT_NE(out.find("whereby:   Whereby is not configured: set WHEREBY_API_KEY"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(out.find("dk-from-dotenv"), std::string::npos) << "secret leaked:\n" << out;
 }
 
@@ -140,7 +146,8 @@ TEST(ServeE2E, PortInUseFailsClearly) {
   env["PORT"] = std::to_string(first.port());
   auto [code, out] = RunToCompletion({REFLECTOR_BINARY, "serve"}, env, dir2.path(), 30s);
   EXPECT_EQ(code, 1) << out;
-  EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+  EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
       << out;
 }
 
@@ -164,7 +171,8 @@ TEST(CliE2E, HelpVersionAndBadFlags) {
     EXPECT_NE(out.find("reflector "), std::string::npos) << out;
   }
   {
-    auto [code, out] = RunToCompletion({REFLECTOR_BINARY, "serve", "--bogus"}, env, dir.path(), 10s);
+    auto [code, out] =
+        RunToCompletion({REFLECTOR_BINARY, "serve", "--bogus"}, env, dir.path(), 10s);
     EXPECT_EQ(code, 2) << out;
     EXPECT_NE(out.find("--bogus"), std::string::npos) << out;
   }

@@ -29,7 +29,7 @@ class ChildProcess {
   // Waits until the output matches `pattern`; returns the match and its groups (index 0 = the
   // whole match), or nullopt on timeout or if the process ended first.
   std::optional<std::vector<std::string>> WaitForOutput(const std::regex& pattern,
-                                           std::chrono::milliseconds timeout);
+                                                        std::chrono::milliseconds timeout);
   // Waits for the process to exit; returns its exit code (128+signal when killed by a signal),
   // or nullopt on timeout.
   std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
@@ -44,8 +44,8 @@ class ChildProcess {
   std::thread reader_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::string output_;           // GUARDED_BY(mu_)
-  bool eof_ = false;             // GUARDED_BY(mu_)
+  std::string output_;            // GUARDED_BY(mu_)
+  bool eof_ = false;              // GUARDED_BY(mu_)
   std::optional<int> exit_code_;  // GUARDED_BY(mu_)
 };
 

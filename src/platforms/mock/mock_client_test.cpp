@@ -71,28 +71,51 @@ TEST_F(MockClientTest, VerifiesItsOwnSignatures) {
   const std::string body = R"({"type":"participant.joined"})";
   auto [ts, sig] = client_.Sign(body, 1'800'000'000);
   const auto now = clock_.Now();
-  EXPECT_TRUE(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"x-mock-signature", sig}}), now).ok);
-  EXPECT_EQ(client_.VerifyWebhook(body + " ", Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}), now).reason,
+  EXPECT_TRUE(
+      client_
+          .VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"x-mock-signature", sig}}), now)
+          .ok);
+  EXPECT_EQ(client_
+                .VerifyWebhook(body + " ",
+                               Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}), now)
+                .reason,
             "bad_signature");
   EXPECT_EQ(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}}), now).reason,
             "missing_signature");
   EXPECT_EQ(client_.VerifyWebhook(body, Headers({{"X-Mock-Signature", sig}}), now).reason,
             "missing_timestamp");
-  EXPECT_EQ(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", "12a"}, {"X-Mock-Signature", sig}}), now).reason,
+  EXPECT_EQ(client_
+                .VerifyWebhook(
+                    body, Headers({{"X-Mock-Timestamp", "12a"}, {"X-Mock-Signature", sig}}), now)
+                .reason,
             "bad_timestamp");
-  EXPECT_EQ(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
-                                  now + seconds(301)).reason,
+  EXPECT_EQ(client_
+                .VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
+                               now + seconds(301))
+                .reason,
             "stale_timestamp");
-  EXPECT_EQ(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
-                                  now - seconds(301)).reason,
+  EXPECT_EQ(client_
+                .VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
+                               now - seconds(301))
+                .reason,
             "future_timestamp");
-  EXPECT_TRUE(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
-                                    now + seconds(300)).ok);
+  EXPECT_TRUE(client_
+                  .VerifyWebhook(body,
+                                 Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}),
+                                 now + seconds(300))
+                  .ok);
   auto [ms_ts, ms_sig] = client_.Sign(body, 1'800'000'000'123);
-  EXPECT_TRUE(client_.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ms_ts}, {"X-Mock-Signature", ms_sig}}), now).ok);
+  EXPECT_TRUE(
+      client_
+          .VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ms_ts}, {"X-Mock-Signature", ms_sig}}),
+                         now)
+          .ok);
   MockClient unconfigured("http://x", "", seconds(300), clock_);
-  EXPECT_EQ(unconfigured.VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}), now).reason,
-            "secret_not_configured");
+  EXPECT_EQ(
+      unconfigured
+          .VerifyWebhook(body, Headers({{"X-Mock-Timestamp", ts}, {"X-Mock-Signature", sig}}), now)
+          .reason,
+      "secret_not_configured");
 }
 
 }  // namespace
