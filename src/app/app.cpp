@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "api/auth.hpp"
+#include "api/context.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
 #include "core/ids.hpp"
@@ -81,6 +83,13 @@ int Serve(const Config& given_config) {
   http::Router router;
   api::ApiRoutes routes(router, "Reflector", REFLECTOR_VERSION);
   api::RegisterSystemRoutes(routes, **db, metrics);
+
+  // --- authentication (one line builds the Authenticator) ---
+  std::unique_ptr<api::Authenticator> auth = std::make_unique<api::LocalOwnerAuthenticator>();
+  // --- end authentication ---
+  api::ApiContext context{config, **db, platforms, *auth, clock};
+  // --- routes (one Register line per routes file) ---
+  // --- end routes ---
 
   http::ServerOptions options;
   options.host = config.http.host;
