@@ -8,6 +8,7 @@
 
 #include "api/auth.hpp"
 #include "api/context.hpp"
+#include "api/mock_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
 #include "core/ids.hpp"
@@ -89,6 +90,7 @@ int Serve(const Config& given_config) {
   // --- end authentication ---
   [[maybe_unused]] api::ApiContext context{config, **db, platforms, *auth, clock};
   // --- routes (one Register line per routes file) ---
+  api::RegisterMockRoutes(routes);
   // --- end routes ---
 
   http::ServerOptions options;

@@ -94,6 +94,14 @@ TEST(ServeE2E, HealthMetricsNotFoundTooLargeAndGracefulSigterm) {
   EXPECT_TRUE(doc["paths"].contains("/health"));
   EXPECT_TRUE(doc["paths"].contains("/metrics"));
 
+  // The mock platform's room URLs are served by us, with the name escaped.
+  auto mock = server.client().Get("/mock/standup-1a2b3c4d%3Cb%3E");
+  ASSERT_TRUE(mock);
+  EXPECT_EQ(mock->status, 200);
+  EXPECT_EQ(mock->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(mock->body.find("Mock room <code>standup-1a2b3c4d&lt;b&gt;</code>"), std::string::npos)
+      << mock->body;
+
   server.process().Signal(SIGTERM);
   auto code = server.process().WaitForExit(15s);
   ASSERT_TRUE(code) << "did not stop on SIGTERM:\n" << server.process().Output();
