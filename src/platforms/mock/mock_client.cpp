@@ -1,6 +1,5 @@
 #include "platforms/mock/mock_client.hpp"
 
-#include <charconv>
 #include <cstdlib>
 
 #include "core/crypto.hpp"
@@ -73,24 +72,19 @@ std::pair<std::string, std::string> MockClient::Sign(std::string_view body,
 
 WebhookVerdict MockClient::VerifyWebhook(std::string_view raw_body, const HeaderLookup& headers,
                                          TimePoint now) const {
-  if (secret_.empty()) return {false, "secret_not_configured"};
+  if (secret_.empty()) return RejectWebhook(webhook_reason::kSecretNotConfigured);
   auto signature = headers("X-Mock-Signature");
   auto timestamp = headers("X-Mock-Timestamp");
-  if (!signature || signature->empty()) return {false, "missing_signature"};
-  if (!timestamp || timestamp->empty()) return {false, "missing_timestamp"};
-  int64_t ts = 0;
-  auto [ptr, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
-  if (ec != std::errc() || ptr != timestamp->data() + timestamp->size() || ts < 0) {
-    return {false, "bad_timestamp"};
-  }
-  if (ts > 100'000'000'000) ts /= 1000;  // milliseconds
-  const int64_t delta = ToUnixSeconds(now) - ts;
-  if (delta > tolerance_.count()) return {false, "stale_timestamp"};
-  if (-delta > tolerance_.count()) return {false, "future_timestamp"};
+  if (!signature || signature->empty()) return RejectWebhook(webhook_reason::kMissingSignature);
+  if (!timestamp || timestamp->empty()) return RejectWebhook(webhook_reason::kMissingTimestamp);
+  auto ts = ParseWebhookTimestamp(*timestamp);
+  if (!ts) return RejectWebhook(webhook_reason::kBadTimestamp);
   const std::string message = std::string(*timestamp) + "." + std::string(raw_body);
-  const std::string expected = HexEncode(HmacSha256(secret_, message));
-  if (!ConstantTimeEquals(expected, *signature)) return {false, "bad_signature"};
-  return {true, ""};
+  if (!ConstantTimeEquals(HexEncode(HmacSha256(secret_, message)), *signature)) {
+    return RejectWebhook(webhook_reason::kBadSignature);
+  }
+  if (auto outside = CheckWebhookWindow(*ts, now, tolerance_)) return RejectWebhook(*outside);
+  return AcceptWebhook();
 }
 
 }  // namespace reflector::platforms
