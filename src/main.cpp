@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "app/apikey_command.hpp"
 #include "app/app.hpp"
 
 namespace {
@@ -40,6 +41,22 @@ int main(int argc, char** argv) {
   migrate->add_option("n", argument, "up: target version (default latest); down: steps (default 1)")
       ->check(CLI::PositiveNumber);
 
+  auto* apikey = cli.add_subcommand("apikey", "Create, list or revoke API keys (X-API-Key)");
+  apikey->require_subcommand(1);
+  std::optional<std::string> key_user;
+  std::string key_name;
+  auto* apikey_create = apikey->add_subcommand(
+      "create", "Create a key and print it once (only its SHA-256 and prefix are stored)");
+  apikey_create->add_option("--user", key_user,
+                            "User the key acts as (default with AUTH_BACKEND=none: local-owner)");
+  apikey_create->add_option("--name", key_name, "A label to recognise the key by");
+  auto* apikey_list = apikey->add_subcommand("list", "List keys (never the keys themselves)");
+  apikey_list->add_option("--user", key_user, "Only this user's keys (default: all)");
+  auto* apikey_revoke = apikey->add_subcommand("revoke", "Revoke a key, effective immediately");
+  std::string key_id_or_prefix;
+  apikey_revoke->add_option("id_or_prefix", key_id_or_prefix, "The key's id or 8-character prefix")
+      ->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -59,5 +76,8 @@ int main(int argc, char** argv) {
 
   if (*serve) return reflector::app::Serve(*config);
   if (*migrate) return reflector::app::Migrate(*config, action, argument);
+  if (*apikey_create) return reflector::app::ApiKeyCreate(*config, key_user, key_name);
+  if (*apikey_list) return reflector::app::ApiKeyList(*config, key_user);
+  if (*apikey_revoke) return reflector::app::ApiKeyRevoke(*config, key_id_or_prefix);
   return reflector::app::kExitUsage;
 }

@@ -7,8 +7,11 @@
 #include <filesystem>
 
 #include "api/auth.hpp"
+#include "api/auth_backends.hpp"
 #include "api/context.hpp"
+#include "api/meetings_routes.hpp"
 #include "api/mock_routes.hpp"
+#include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
 #include "core/ids.hpp"
@@ -86,11 +89,18 @@ int Serve(const Config& given_config) {
   api::RegisterSystemRoutes(routes, **db, metrics);
 
   // --- authentication (one line builds the Authenticator) ---
-  std::unique_ptr<api::Authenticator> auth = std::make_unique<api::LocalOwnerAuthenticator>();
+  auto made_auth = api::MakeAuthenticator(config, **db, clock);
+  if (!made_auth) {
+    spdlog::error("{}", made_auth.error().message);
+    return made_auth.error().code == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  std::unique_ptr<api::Authenticator> auth = std::move(*made_auth);
   // --- end authentication ---
   [[maybe_unused]] api::ApiContext context{config, **db, platforms, *auth, clock};
   // --- routes (one Register line per routes file) ---
   api::RegisterMockRoutes(routes);
+  api::RegisterMeetingRoutes(routes, context);
+  api::RegisterRoomRoutes(routes, context);
   // --- end routes ---
 
   http::ServerOptions options;

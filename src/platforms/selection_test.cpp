@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace reflector::platforms {
 namespace {
 
@@ -40,7 +43,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"flag on, legacy row listed", "", true, {"standup"}, "daily"},
         Case{"flag on, mock room listed", "mock", true, {"room-id-1"}, "daily"},
         Case{"flag on, daily room listed", "daily", true, {"standup"}, "daily"},
-        Case{"name match is exact", "whereby", true, {"standup2", "Standup"}, "whereby"}));
+        Case{"name match is exact", "whereby", true, {"standup2", "Standup"}, "whereby"}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = info.param.label;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
 
 TEST(SelectionTest, DefaultForNewRoomComesFromConfig) {
   PlatformSelectionConfig config;
