@@ -8,12 +8,23 @@ std::string EscapeHtml(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -34,8 +45,12 @@ void RegisterMockRoutes(ApiRoutes& routes) {
         const std::string room = EscapeHtml(request.PathParam("room_name"));
         std::string page =
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Mock room " + room + "</title></head><body>"
-            "<h1>Mock room <code>" + room + "</code></h1>"
+            "<title>Mock room " +
+            room +
+            "</title></head><body>"
+            "<h1>Mock room <code>" +
+            room +
+            "</code></h1>"
             "<p>This is Reflector's built-in mock video platform. No audio or video flows here; "
             "the room exists so meetings can be created and followed without provider "
             "credentials.</p></body></html>";
