@@ -120,6 +120,13 @@ int Serve(const Config& given_config) {
     return kExitFailure;
   }
 
+  // Derived public URLs follow the port actually bound (PORT=0, --port), so links the platforms
+  // hand out (e.g. mock room URLs) point at this server. Clients are built lazily, after this.
+  if (!config.http.base_url_configured) {
+    config.http.base_url = fmt::format("http://{}:{}", config.http.host, server.port());
+    if (!config.http.ui_base_url_configured) config.http.ui_base_url = config.http.base_url;
+  }
+
   // The first line tells a person (and the end-to-end tests) where to find us.
   std::printf("reflector %s listening on http://%s:%u\n", REFLECTOR_VERSION,
               config.http.host.c_str(), static_cast<unsigned>(server.port()));

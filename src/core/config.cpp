@@ -244,6 +244,8 @@ Result<Config> LoadConfig(const EnvMap& env) {
   }
   r.String(c.http.base_url, "BASE_URL");
   r.String(c.http.ui_base_url, "UI_BASE_URL");
+  c.http.base_url_configured = !c.http.base_url.empty();
+  c.http.ui_base_url_configured = !c.http.ui_base_url.empty();
   r.Int(c.http.threads, "HTTP_THREADS", 1, 256);
   {
     int limit = static_cast<int>(c.http.body_limit_bytes);

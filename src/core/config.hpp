@@ -20,6 +20,8 @@ struct HttpConfig {
   uint16_t port = 1250;                 // PORT: TCP port to listen on
   std::string base_url;                 // BASE_URL: public API URL (default http://HOST:PORT)
   std::string ui_base_url;              // UI_BASE_URL: public UI URL (default BASE_URL)
+  bool base_url_configured = false;     // BASE_URL was set (else derived from the bound port)
+  bool ui_base_url_configured = false;  // UI_BASE_URL was set
   int threads = 4;                      // HTTP_THREADS: request-handling threads
   size_t body_limit_bytes = 1 << 20;    // HTTP_BODY_LIMIT_BYTES: larger bodies get 413
   int request_timeout_seconds = 30;     // HTTP_REQUEST_TIMEOUT_SECONDS: time to send a request

@@ -94,6 +94,19 @@ TEST(ServeE2E, HealthMetricsNotFoundTooLargeAndGracefulSigterm) {
   EXPECT_TRUE(doc["paths"].contains("/health"));
   EXPECT_TRUE(doc["paths"].contains("/metrics"));
 
+  // With PORT=0 and no BASE_URL, the links the mock platform hands out use the bound port.
+  auto room = server.client().Post("/v1/rooms", R"({"name":"portcheck"})", "application/json");
+  ASSERT_TRUE(room);
+  ASSERT_EQ(room->status, 200) << room->body;
+  auto meeting = server.client().Post("/v1/rooms/portcheck/meeting", "{}", "application/json");
+  ASSERT_TRUE(meeting);
+  ASSERT_EQ(meeting->status, 200) << meeting->body;
+  const std::string room_url = nlohmann::json::parse(meeting->body)["room_url"];
+  EXPECT_EQ(
+      room_url.rfind("http://127.0.0.1:" + std::to_string(server.port()) + "/mock/portcheck-", 0),
+      0u)
+      << room_url;
+
   // The mock platform's room URLs are served by us, with the name escaped.
   auto mock = server.client().Get("/mock/standup-1a2b3c4d%3Cb%3E");
   ASSERT_TRUE(mock);
