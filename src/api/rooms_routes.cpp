@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "api/auth_backends.hpp"
 #include "api/errors.hpp"
 #include "api/json_models.hpp"
 #include "core/crypto.hpp"
@@ -44,10 +45,15 @@ constexpr auto kWebhookTimeout = std::chrono::seconds(10);
 // (401 for bad credentials), or 401 "Not authenticated" when `required` and anonymous.
 std::optional<http::Response> Authenticate(ApiContext& context, const http::Request& request,
                                            bool required, std::optional<Principal>& caller) {
-  auto result = context.auth.Authenticate(request);
-  if (!result) return ErrorResponse(result.error());
-  caller = std::move(*result);
-  if (required && !caller) return http::Response::Detail(401, "Not authenticated");
+  if (required) {
+    auto user = RequireUser(context.auth, request);
+    if (!user) return ErrorResponse(user.error());
+    caller = std::move(*user);
+    return std::nullopt;
+  }
+  auto user = OptionalUser(context.auth, request);
+  if (!user) return ErrorResponse(user.error());
+  caller = std::move(*user);
   return std::nullopt;
 }
 
