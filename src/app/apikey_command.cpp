@@ -6,6 +6,7 @@
 
 #include "api/auth.hpp"
 #include "app/app.hpp"
+#include "app/database_setup.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/ids.hpp"
@@ -33,16 +34,7 @@ int ExitCodeFor(const Error& error) {
 // Opens the database and applies pending migrations, like `serve` does.
 Result<std::unique_ptr<store::Database>> OpenMigrated(const Config& config) {
   InitLogging(config.log, config.Secrets());
-  auto db = store::Database::Open(config.database.url, 1);
-  if (!db) {
-    return Err(db.error().code, "cannot open database: " + db.error().message, db.error().detail);
-  }
-  auto applied = store::MigrateUp(**db);
-  if (!applied) {
-    return Err(applied.error().code, "migrations failed: " + applied.error().message,
-               applied.error().detail);
-  }
-  return db;
+  return OpenDatabase(config, 1, Migrations::kApply);
 }
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }

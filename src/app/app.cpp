@@ -14,6 +14,7 @@
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "app/database_setup.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -33,14 +34,6 @@ std::string Join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
   return out;
-}
-
-Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
-  auto db = store::Database::Open(config.database.url, config.database.pool_size);
-  if (!db) {
-    return Err(db.error().code, "cannot open database: " + db.error().message, db.error().detail);
-  }
-  return db;
 }
 
 }  // namespace
@@ -65,17 +58,11 @@ int Serve(const Config& given_config) {
     return kExitFailure;
   }
 
-  auto db = OpenDatabase(config);
+  auto db = OpenDatabase(config, config.database.pool_size, Migrations::kApply);
   if (!db) {
     spdlog::error("{}", db.error().ToString());
     return kExitFailure;
   }
-  auto applied = store::MigrateUp(**db);
-  if (!applied) {
-    spdlog::error("migrations failed: {}", applied.error().ToString());
-    return kExitFailure;
-  }
-  if (*applied > 0) spdlog::info("applied {} migration(s)", *applied);
 
   SystemClock clock;
   net::CurlTransport curl;
@@ -153,7 +140,7 @@ int Serve(const Config& given_config) {
 
 int Migrate(const Config& config, const std::string& action, std::optional<int> argument) {
   InitLogging(config.log, config.Secrets());
-  auto db = OpenDatabase(config);
+  auto db = OpenDatabase(config, config.database.pool_size, Migrations::kLeave);
   if (!db) {
     std::fprintf(stderr, "error: %s\n", db.error().message.c_str());
     return kExitFailure;
