@@ -1,6 +1,7 @@
 #include "api/json_models.hpp"
 
 #include <charconv>
+#include <functional>
 
 #include "core/time_format.hpp"
 
@@ -10,73 +11,119 @@ namespace {
 
 using nlohmann::json;
 
-json OptionalString(const std::optional<std::string>& value) {
-  return value ? json(*value) : json(nullptr);
+void WriteOptTime(JsonWriter& w, const std::optional<TimePoint>& value) {
+  if (value) {
+    w.String(FormatIso8601(*value));
+  } else {
+    w.Null();
+  }
 }
 
-json OptionalTime(const std::optional<TimePoint>& value) {
-  return value ? json(FormatIso8601(*value)) : json(nullptr);
+// The fields of a Room, without the enclosing braces.
+void WriteRoomFields(JsonWriter& w, const store::Room& room) {
+  w.Key("id").String(room.id);
+  w.Key("name").String(room.name);
+  w.Key("user_id").String(room.user_id);
+  w.Key("created_at").String(FormatIso8601(room.created_at));
+  w.Key("zulip_auto_post").Bool(room.zulip_auto_post);
+  w.Key("zulip_stream").String(room.zulip_stream);
+  w.Key("zulip_topic").String(room.zulip_topic);
+  w.Key("is_locked").Bool(room.is_locked);
+  w.Key("room_mode").String(room.room_mode);
+  w.Key("recording_type").String(room.recording_type);
+  w.Key("recording_trigger").String(room.recording_trigger);
+  w.Key("is_shared").Bool(room.is_shared);
+  w.Key("ics_url").OptString(room.ics_url);
+  w.Key("ics_fetch_interval").Int(room.ics_fetch_interval);
+  w.Key("ics_enabled").Bool(room.ics_enabled);
+  w.Key("ics_last_sync");
+  WriteOptTime(w, room.ics_last_sync);
+  w.Key("ics_last_etag").OptString(room.ics_last_etag);
+  // Rows from before the platform column read as whereby (contract §3.3).
+  w.Key("platform").String(room.platform.empty() ? std::string_view("whereby") : room.platform);
+  w.Key("skip_consent").Bool(room.skip_consent);
 }
 
 }  // namespace
 
+void WriteRoomDetails(JsonWriter& w, const store::Room& room, bool caller_is_owner) {
+  w.BeginObject();
+  WriteRoomFields(w, room);
+  w.Key("webhook_url");
+  if (caller_is_owner) {
+    w.OptString(room.webhook_url);
+  } else {
+    w.Null();
+  }
+  w.Key("webhook_secret");
+  if (caller_is_owner) {
+    w.OptString(room.webhook_secret);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+
+void WriteMeeting(JsonWriter& w, const store::Meeting& meeting, bool hide_host_room_url) {
+  w.BeginObject();
+  w.Key("id").String(meeting.id);
+  w.Key("room_name").String(meeting.room_name);
+  w.Key("room_url").String(meeting.room_url);
+  w.Key("host_room_url").String(hide_host_room_url ? std::string_view() : meeting.host_room_url);
+  w.Key("start_date").String(FormatIso8601(meeting.start_date));
+  w.Key("end_date").String(FormatIso8601(meeting.end_date));
+  w.Key("user_id").Null();
+  w.Key("room_id").String(meeting.room_id);
+  w.Key("is_locked").Bool(meeting.is_locked);
+  w.Key("room_mode").String(meeting.room_mode);
+  w.Key("recording_type").String(meeting.recording_type);
+  w.Key("recording_trigger").String(meeting.recording_trigger);
+  w.Key("num_clients").Int(meeting.num_clients);
+  w.Key("is_active").Bool(meeting.is_active);
+  w.Key("calendar_event_id").OptString(meeting.calendar_event_id);
+  w.Key("calendar_metadata");
+  if (meeting.calendar_metadata && json::accept(*meeting.calendar_metadata)) {
+    w.Raw(*meeting.calendar_metadata);
+  } else {
+    w.Null();
+  }
+  w.Key("platform").String(meeting.platform);
+  w.Key("daily_composed_video_s3_key").OptString(meeting.daily_composed_video_s3_key);
+  w.Key("daily_composed_video_duration").OptInt(meeting.daily_composed_video_duration);
+  w.EndObject();
+}
+
+std::string PageJson(int64_t total, int page, int size,
+                     const std::function<void(JsonWriter&)>& write_items) {
+  const int64_t pages = size > 0 ? (total + size - 1) / size : 0;
+  JsonWriter w;
+  w.Reserve(1024);
+  w.BeginObject().Key("items").BeginArray();
+  write_items(w);
+  w.EndArray();
+  w.Key("total").Int(total).Key("page").Int(page).Key("size").Int(size).Key("pages").Int(pages);
+  w.EndObject();
+  return w.Take();
+}
+
 json RoomToJson(const store::Room& room) {
-  return json{{"id", room.id},
-              {"name", room.name},
-              {"user_id", room.user_id},
-              {"created_at", FormatIso8601(room.created_at)},
-              {"zulip_auto_post", room.zulip_auto_post},
-              {"zulip_stream", room.zulip_stream},
-              {"zulip_topic", room.zulip_topic},
-              {"is_locked", room.is_locked},
-              {"room_mode", room.room_mode},
-              {"recording_type", room.recording_type},
-              {"recording_trigger", room.recording_trigger},
-              {"is_shared", room.is_shared},
-              {"ics_url", OptionalString(room.ics_url)},
-              {"ics_fetch_interval", room.ics_fetch_interval},
-              {"ics_enabled", room.ics_enabled},
-              {"ics_last_sync", OptionalTime(room.ics_last_sync)},
-              {"ics_last_etag", OptionalString(room.ics_last_etag)},
-              // Rows from before the platform column read as whereby (contract §3.3).
-              {"platform", room.platform.empty() ? std::string("whereby") : room.platform},
-              {"skip_consent", room.skip_consent}};
+  JsonWriter w;
+  w.BeginObject();
+  WriteRoomFields(w, room);
+  w.EndObject();
+  return json::parse(w.str());
 }
 
 json RoomDetailsToJson(const store::Room& room, bool caller_is_owner) {
-  json out = RoomToJson(room);
-  out["webhook_url"] = caller_is_owner ? OptionalString(room.webhook_url) : json(nullptr);
-  out["webhook_secret"] = caller_is_owner ? OptionalString(room.webhook_secret) : json(nullptr);
-  return out;
+  JsonWriter w;
+  WriteRoomDetails(w, room, caller_is_owner);
+  return json::parse(w.str());
 }
 
 json MeetingToJson(const store::Meeting& meeting) {
-  json metadata = nullptr;
-  if (meeting.calendar_metadata) {
-    metadata = json::parse(*meeting.calendar_metadata, nullptr, /*allow_exceptions=*/false);
-    if (metadata.is_discarded()) metadata = nullptr;
-  }
-  return json{{"id", meeting.id},
-              {"room_name", meeting.room_name},
-              {"room_url", meeting.room_url},
-              {"host_room_url", meeting.host_room_url},
-              {"start_date", FormatIso8601(meeting.start_date)},
-              {"end_date", FormatIso8601(meeting.end_date)},
-              {"user_id", nullptr},
-              {"room_id", meeting.room_id},
-              {"is_locked", meeting.is_locked},
-              {"room_mode", meeting.room_mode},
-              {"recording_type", meeting.recording_type},
-              {"recording_trigger", meeting.recording_trigger},
-              {"num_clients", meeting.num_clients},
-              {"is_active", meeting.is_active},
-              {"calendar_event_id", OptionalString(meeting.calendar_event_id)},
-              {"calendar_metadata", metadata},
-              {"platform", meeting.platform},
-              {"daily_composed_video_s3_key", OptionalString(meeting.daily_composed_video_s3_key)},
-              {"daily_composed_video_duration", meeting.daily_composed_video_duration
-                                                    ? json(*meeting.daily_composed_video_duration)
-                                                    : json(nullptr)}};
+  JsonWriter w;
+  WriteMeeting(w, meeting, /*hide_host_room_url=*/false);
+  return json::parse(w.str());
 }
 
 json PageToJson(json items, int64_t total, int page, int size) {

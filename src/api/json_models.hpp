@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_writer.hpp"
 #include "http/message.hpp"
 #include "store/models.hpp"
 
@@ -38,6 +40,15 @@ nlohmann::json MeetingToJson(const store::Meeting& meeting);
 
 // fastapi-pagination Page: {items,total,page,size,pages}, pages = ceil(total/size).
 nlohmann::json PageToJson(nlohmann::json items, int64_t total, int page, int size);
+
+// The same shapes written straight to JSON text, for list endpoints (no document tree). The
+// *ToJson functions above are built on these, so both always agree.
+void WriteRoomDetails(JsonWriter& w, const store::Room& room, bool caller_is_owner);
+// `hide_host_room_url`: host_room_url written as "" (Whereby meetings seen by non-owners).
+void WriteMeeting(JsonWriter& w, const store::Meeting& meeting, bool hide_host_room_url);
+// A Page whose items are written by `write_items` inside the array.
+std::string PageJson(int64_t total, int page, int size,
+                     const std::function<void(JsonWriter&)>& write_items);
 
 // --- Validation ---
 

@@ -48,9 +48,13 @@ bool IsOwner(const std::optional<Principal>& caller, const store::Room& room) {
 
 // The Meeting as this caller may see it: the host URL of a Whereby meeting is the owner's only
 // (the reference blanks it in some endpoints and forgets to in others).
+bool HideHostUrl(const store::Meeting& meeting, bool caller_is_owner) {
+  return meeting.platform == platforms::kWhereby && !caller_is_owner;
+}
+
 json MeetingForCaller(const store::Meeting& meeting, bool caller_is_owner) {
   json out = MeetingToJson(meeting);
-  if (meeting.platform == platforms::kWhereby && !caller_is_owner) out["host_room_url"] = "";
+  if (HideHostUrl(meeting, caller_is_owner)) out["host_room_url"] = "";
   return out;
 }
 
@@ -335,10 +339,13 @@ void RegisterMeetingRoutes(ApiRoutes& routes, ApiContext& context) {
         auto meetings =
             store::MeetingRepository::ListActiveForRoom(session, room->id, ctx->clock.Now());
         if (!meetings) return ErrorResponse(meetings.error());
-        json out = json::array();
         const bool owner = IsOwner(*caller, *room);
-        for (const auto& meeting : *meetings) out.push_back(MeetingForCaller(meeting, owner));
-        return http::Response::Json(200, out);
+        JsonWriter out;
+        out.BeginArray();
+        for (const auto& meeting : *meetings)
+          WriteMeeting(out, meeting, HideHostUrl(meeting, owner));
+        out.EndArray();
+        return http::Response::JsonText(200, out.Take());
       });
 
   // Shared by GET meeting and join: the room by name and its meeting by id.

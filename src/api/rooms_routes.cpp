@@ -426,12 +426,13 @@ class RoomHandlers {
     auto listed = store::RoomRepository::List(session, caller->user_id, /*include_shared=*/true,
                                               static_cast<int>(*page), static_cast<int>(*size));
     if (!listed) return ErrorResponse(listed.error());
-    json items = json::array();
-    for (const auto& room : listed->items) {
-      items.push_back(RoomDetailsToJson(room, IsOwner(caller, room)));
-    }
-    return http::Response::Json(200, PageToJson(std::move(items), listed->total,
-                                                static_cast<int>(*page), static_cast<int>(*size)));
+    return http::Response::JsonText(200, PageJson(listed->total, static_cast<int>(*page),
+                                                  static_cast<int>(*size), [&](JsonWriter& w) {
+                                                    for (const auto& room : listed->items) {
+                                                      WriteRoomDetails(w, room,
+                                                                       IsOwner(caller, room));
+                                                    }
+                                                  }));
   }
 
   http::Response GetById(http::Request& request) {

@@ -109,6 +109,14 @@ std::optional<std::string_view> Response::GetHeader(std::string_view name) const
   return FindHeader(headers, name);
 }
 
+Response Response::JsonText(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.SetHeader("Content-Type", "application/json");
+  return r;
+}
+
 Response Response::Json(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;

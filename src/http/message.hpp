@@ -58,6 +58,8 @@ struct Response {
   std::optional<std::string_view> GetHeader(std::string_view name) const;
 
   static Response Json(int status, const nlohmann::json& body);
+  // A body that is already JSON text (e.g. from JsonWriter); sent as is.
+  static Response JsonText(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
   // `{"detail": message}` with the given status (FastAPI-compatible error body).
   static Response Detail(int status, std::string_view message);

@@ -1,7 +1,7 @@
 #include "store/database.hpp"
 
 #include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <soci/sqlite3/soci-sqlite3.h>  // also declares SQLite's API, in namespace sqlite_api
 
 #include <filesystem>
 #include <system_error>
@@ -38,6 +38,7 @@ std::string OneLine(std::string text) {
 }  // namespace
 
 Status Pool::Connect(Connection& connection) {
+  connection.statements.clear();
   connection.sql.reset();
   connection.broken = true;
   try {
@@ -280,6 +281,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
   if (!parsed) return Err(parsed.error());
   // Every connection to ":memory:" is a separate, empty database.
   const size_t size = parsed->sqlite_path == ":memory:" ? 1 : static_cast<size_t>(pool_size);
+  if (parsed->dialect == Dialect::kSqlite) {
+    // SQLite's allocation statistics take one process-wide mutex on every malloc, which threads
+    // serving requests on separate connections then fight over. We never read the statistics.
+    // Only possible before SQLite initialises (the first Open); later calls are refused,
+    // harmlessly.
+    static const int memstatus_off = sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memstatus_off;
+  }
   auto pool = std::make_unique<internal::Pool>(std::move(*parsed), size);
   REFLECTOR_RETURN_IF_ERROR(pool->Open());
   return std::unique_ptr<Database>(new Database(std::move(pool), acquire_timeout));

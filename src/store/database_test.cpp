@@ -336,6 +336,53 @@ TEST_P(DatabaseBackendTest, DriverErrorsBecomeCanonicalCodes) {
   EXPECT_EQ(CountRows(session, "scratch"), 1);
 }
 
+// The same SQL run again and again (a prepared statement reused on SQLite): new values every time,
+// NULL and non-NULL alternating, a failure in between, rows of different lengths, and a schema
+// change under the cached statement.
+TEST_P(DatabaseBackendTest, RepeatedStatementsSeeTheirNewValues) {
+  auto session = db().Acquire();
+  CreateScratchTable(session);
+  constexpr std::string_view kInsert = "INSERT INTO scratch (id, flag, n) VALUES (:id, TRUE, :n)";
+  for (int i = 0; i < 5; ++i) {
+    auto inserted = Exec(session, kInsert,
+                         SqlParams()
+                             .Text("id", "r" + std::to_string(i))
+                             .OptInt("n", i % 2 == 0 ? std::optional<int64_t>(i) : std::nullopt));
+    ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
+  }
+  // A failing execution (duplicate key) does not break the next one of the same SQL.
+  auto duplicate = Exec(session, kInsert, SqlParams().Text("id", "r0").OptInt("n", 9));
+  ASSERT_FALSE(duplicate.has_value());
+  EXPECT_EQ(duplicate.error().code, Code::kAlreadyExists);
+  ASSERT_TRUE(Exec(session, kInsert, SqlParams().Text("id", "r5").OptInt("n", 5)).has_value());
+
+  constexpr std::string_view kSelect = "SELECT id, n FROM scratch WHERE id >= :from ORDER BY id";
+  for (int from = 0; from <= 6; ++from) {
+    auto rows = Query(session, kSelect, SqlParams().Text("from", "r" + std::to_string(from)), 2);
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    ASSERT_EQ(rows->size(), static_cast<size_t>(6 - from)) << from;
+    for (size_t k = 0; k < rows->size(); ++k) {
+      const int i = from + static_cast<int>(k);
+      EXPECT_EQ((*rows)[k][0], "r" + std::to_string(i));
+      // r1 and r3 were inserted with NULL: the indicator is refreshed on every execution.
+      EXPECT_EQ((*rows)[k][1].has_value(), i != 1 && i != 3) << i;
+    }
+  }
+  // Stopping after the first row of a multi-row query leaves nothing half-read for the next run.
+  auto first = QueryOptional(session, "SELECT id, n FROM scratch WHERE id = :id",
+                             SqlParams().Text("id", "r4"), 2);
+  ASSERT_TRUE(first.has_value() && first->has_value());
+  EXPECT_EQ((**first)[1], "4");
+
+  // A schema change under a statement that was prepared before it.
+  ASSERT_TRUE(Exec(session, "ALTER TABLE scratch ADD COLUMN extra TEXT").has_value());
+  ASSERT_TRUE(Exec(session, "UPDATE scratch SET extra = id").has_value());
+  auto after = Query(session, kSelect, SqlParams().Text("from", "r5"), 2);
+  ASSERT_TRUE(after.has_value()) << after.error().ToString();
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0][1], "5");
+}
+
 TEST_P(DatabaseBackendTest, TransactionRollsBackOnDestruction) {
   auto session = db().Acquire();
   CreateScratchTable(session);

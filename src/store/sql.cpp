@@ -297,54 +297,159 @@ Status RowReader::Finish() const {
 
 // ---- Exec / Query ----
 
-Result<int64_t> Exec(Session& session, std::string_view sql, const SqlParams& params) {
-  REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
-  return internal::Run<int64_t>(session, [&](soci::session& db) -> int64_t {
-    std::vector<SqlParams::Value> values = params.values();
-    std::vector<soci::indicator> indicators;
-    soci::statement statement(db);
-    BindParams(statement, values, indicators);
-    statement.alloc();
-    statement.prepare(std::string(sql), soci::details::st_one_time_query);
-    statement.define_and_bind();
-    statement.execute(true);
-    return statement.get_affected_rows();
+namespace {
+
+// What one statement produced.
+struct Outcome {
+  int64_t affected = 0;
+  std::vector<SqlRow> rows;
+};
+
+// Fetches the rows of an executed statement whose columns are bound to `cells`.
+void FetchRows(soci::statement& statement, bool got_first, const std::vector<std::string>& cells,
+               const std::vector<soci::indicator>& cell_indicators, std::vector<SqlRow>& rows) {
+  if (!got_first) return;
+  const size_t columns = cells.size();
+  do {
+    SqlRow row(columns);
+    for (size_t i = 0; i < columns; ++i) {
+      if (cell_indicators[i] != soci::i_null) row[i] = cells[i];
+    }
+    rows.push_back(std::move(row));
+  } while (statement.fetch());
+}
+
+// One-time statement: prepared, run and finalised (PostgreSQL, where a server-side prepared
+// statement would outlive schema changes made by migrations on the same connection).
+Outcome RunOnce(soci::session& db, std::string_view sql, const SqlParams& params, size_t columns) {
+  // Every column is fetched as text: each backend converts any type to text faithfully
+  // (a TIMESTAMPTZ keeps its microseconds, which SOCI's std::tm would drop).
+  std::vector<std::string> cells(columns);
+  std::vector<soci::indicator> cell_indicators(columns, soci::i_ok);
+  std::vector<SqlParams::Value> values = params.values();
+  std::vector<soci::indicator> indicators;
+  soci::statement statement(db);
+  for (size_t i = 0; i < columns; ++i) {
+    statement.exchange(soci::into(cells[i], cell_indicators[i]));
+  }
+  BindParams(statement, values, indicators);
+  statement.alloc();
+  statement.prepare(std::string(sql), soci::details::st_one_time_query);
+  statement.define_and_bind();
+  Outcome outcome;
+  FetchRows(statement, statement.execute(true), cells, cell_indicators, outcome.rows);
+  if (columns == 0) outcome.affected = statement.get_affected_rows();
+  return outcome;
+}
+
+// Prepared statements are cached per connection on SQLite, where preparing (parsing and planning)
+// costs as much as running a small query; SQLite re-prepares a cached statement by itself when the
+// schema changes. Bounded: a connection that has seen this many distinct statements starts over.
+constexpr size_t kMaxCachedStatements = 256;
+
+// The cache key: SQL text, result width, and the name and kind of every parameter in order (the
+// bindings are made once, at prepare time).
+std::string StatementKey(std::string_view sql, const SqlParams& params, size_t columns) {
+  std::string key(sql);
+  key += '\0';
+  key += std::to_string(columns);
+  for (const auto& value : params.values()) {
+    key += '\0';
+    key += value.is_int ? 'i' : 't';
+    key += value.name;
+  }
+  return key;
+}
+
+std::unique_ptr<internal::CachedStatement> Prepare(soci::session& db, std::string_view sql,
+                                                   const SqlParams& params, size_t columns) {
+  auto entry = std::make_unique<internal::CachedStatement>();
+  const auto& values = params.values();
+  entry->integers.resize(values.size());
+  entry->texts.resize(values.size());
+  entry->indicators.resize(values.size(), soci::i_ok);
+  entry->cells.resize(columns);
+  entry->cell_indicators.resize(columns, soci::i_ok);
+  entry->statement = std::make_unique<soci::statement>(db);
+  soci::statement& statement = *entry->statement;
+  for (size_t i = 0; i < columns; ++i) {
+    statement.exchange(soci::into(entry->cells[i], entry->cell_indicators[i]));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].is_int) {
+      statement.exchange(soci::use(entry->integers[i], entry->indicators[i], values[i].name));
+    } else {
+      statement.exchange(soci::use(entry->texts[i], entry->indicators[i], values[i].name));
+    }
+  }
+  statement.alloc();
+  statement.prepare(std::string(sql), soci::details::st_repeatable_query);
+  statement.define_and_bind();
+  return entry;
+}
+
+Outcome RunCached(internal::Connection& connection, soci::session& db, const std::string& key,
+                  std::string_view sql, const SqlParams& params, size_t columns) {
+  auto found = connection.statements.find(key);
+  if (found == connection.statements.end()) {
+    if (connection.statements.size() >= kMaxCachedStatements) connection.statements.clear();
+    found = connection.statements.emplace(key, Prepare(db, sql, params, columns)).first;
+  }
+  internal::CachedStatement& entry = *found->second;
+  const auto& values = params.values();
+  for (size_t i = 0; i < values.size(); ++i) {
+    entry.indicators[i] = values[i].is_null ? soci::i_null : soci::i_ok;
+    if (values[i].is_int) {
+      entry.integers[i] = values[i].integer;
+    } else {
+      entry.texts[i] = values[i].text;
+    }
+  }
+  try {
+    Outcome outcome;
+    FetchRows(*entry.statement, entry.statement->execute(true), entry.cells, entry.cell_indicators,
+              outcome.rows);
+    if (columns == 0) outcome.affected = entry.statement->get_affected_rows();
+    return outcome;
+  } catch (...) {
+    // The statement's state after a failure is not worth reasoning about: prepare it afresh.
+    connection.statements.erase(found);
+    throw;
+  }
+}
+
+Result<Outcome> Execute(Session& session, std::string_view sql, const SqlParams& params,
+                        size_t columns) {
+  internal::Connection* connection = internal::SessionAccess::connection(session);
+  if (connection == nullptr || session.dialect() != Dialect::kSqlite) {
+    REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
+    return internal::Run<Outcome>(
+        session, [&](soci::session& db) { return RunOnce(db, sql, params, columns); });
+  }
+  const std::string key = StatementKey(sql, params, columns);
+  // A cached key has had its placeholders checked when it was first prepared.
+  if (connection->statements.count(key) == 0) {
+    REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
+  }
+  return internal::Run<Outcome>(session, [&](soci::session& db) {
+    return RunCached(*connection, db, key, sql, params, columns);
   });
+}
+
+}  // namespace
+
+Result<int64_t> Exec(Session& session, std::string_view sql, const SqlParams& params) {
+  auto outcome = Execute(session, sql, params, 0);
+  if (!outcome) return Err(outcome.error());
+  return outcome->affected;
 }
 
 Result<std::vector<SqlRow>> Query(Session& session, std::string_view sql, const SqlParams& params,
                                   size_t columns) {
-  REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
   if (columns == 0) return Err(Code::kInternal, "database error", "query with zero columns");
-  return internal::Run<std::vector<SqlRow>>(session, [&](soci::session& db) {
-    // Every column is fetched as text: each backend converts any type to text faithfully
-    // (a TIMESTAMPTZ keeps its microseconds, which SOCI's std::tm would drop).
-    std::vector<std::string> cells(columns);
-    std::vector<soci::indicator> cell_indicators(columns, soci::i_ok);
-    std::vector<SqlParams::Value> values = params.values();
-    std::vector<soci::indicator> indicators;
-    soci::statement statement(db);
-    for (size_t i = 0; i < columns; ++i) {
-      statement.exchange(soci::into(cells[i], cell_indicators[i]));
-    }
-    BindParams(statement, values, indicators);
-    statement.alloc();
-    statement.prepare(std::string(sql), soci::details::st_one_time_query);
-    statement.define_and_bind();
-    std::vector<SqlRow> rows;
-    auto take_row = [&] {
-      SqlRow row(columns);
-      for (size_t i = 0; i < columns; ++i) {
-        if (cell_indicators[i] != soci::i_null) row[i] = cells[i];
-      }
-      rows.push_back(std::move(row));
-    };
-    if (statement.execute(true)) {
-      take_row();
-      while (statement.fetch()) take_row();
-    }
-    return rows;
-  });
+  auto outcome = Execute(session, sql, params, columns);
+  if (!outcome) return Err(outcome.error());
+  return std::move(outcome->rows);
 }
 
 Result<std::optional<SqlRow>> QueryOptional(Session& session, std::string_view sql,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.hpp"
@@ -19,8 +20,22 @@
 
 namespace reflector::store::internal {
 
+// A statement prepared once on a connection and re-executed with new values (SQLite only; see
+// sql.cpp). SOCI binds by reference, so the values, indicators and result cells live here.
+struct CachedStatement {
+  std::unique_ptr<soci::statement> statement;
+  std::vector<long long> integers;  // one slot per parameter (used when it is an integer)
+  std::vector<std::string> texts;   // one slot per parameter (used when it is text)
+  std::vector<soci::indicator> indicators;
+  std::vector<std::string> cells;  // result columns, as text
+  std::vector<soci::indicator> cell_indicators;
+};
+
 struct Connection {
   std::unique_ptr<soci::session> sql;  // null after a failed reconnect
+  // Prepared statements of `sql`, by SQL text and parameter signature. Declared after `sql` so
+  // they are destroyed first; cleared whenever `sql` is replaced.
+  std::unordered_map<std::string, std::unique_ptr<CachedStatement>> statements;
   // Lost (or suspected lost): reconnect before the next statement. PostgreSQL only.
   bool broken = false;
   bool in_transaction = false;
