@@ -3,9 +3,9 @@ BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
-SOURCES = $(shell find src tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null)
+SOURCES = $(shell find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' 2>/dev/null)
 
-.PHONY: deps configure build serve test test-unit test-asan format format-check lint bench clean
+.PHONY: deps configure build serve test test-unit test-asan fuzz format format-check lint bench clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +34,11 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure --timeout 900 -L 'unit|integration' -j $(JOBS)
 
+# libFuzzer targets (fuzz/) built with clang + ASan + UBSan, each run FUZZ_SECONDS seconds.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
+
 format:
 	clang-format -i $(SOURCES)
 
@@ -47,4 +52,4 @@ bench: build
 	@if ls $(BUILD_DIR)/bench/bench_* >/dev/null 2>&1; then for b in $(BUILD_DIR)/bench/bench_*; do $$b; done; else echo "no benchmarks yet"; fi
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz
