@@ -6,6 +6,7 @@
 
 #include "app/apikey_command.hpp"
 #include "app/app.hpp"
+#include "app/daily_webhook_command.hpp"
 
 namespace {
 
@@ -57,6 +58,21 @@ int main(int argc, char** argv) {
   apikey_revoke->add_option("id_or_prefix", key_id_or_prefix, "The key's id or 8-character prefix")
       ->required();
 
+  auto* daily_webhook = cli.add_subcommand(
+      "daily-webhook", "Point the Daily.co account's webhook at this deployment, or show it");
+  daily_webhook->require_subcommand(1);
+  std::string webhook_url;
+  auto* daily_webhook_setup = daily_webhook->add_subcommand(
+      "setup",
+      "Replace the account's webhooks with one for --url (signed with DAILY_WEBHOOK_SECRET). "
+      "Daily pings the URL first, so `reflector serve` must be reachable there");
+  daily_webhook_setup
+      ->add_option("--url", webhook_url,
+                   "Public URL of POST /v1/daily/webhook (a bare https://host gets that path)")
+      ->required();
+  auto* daily_webhook_status =
+      daily_webhook->add_subcommand("status", "Show the account's webhooks and their state");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -79,5 +95,7 @@ int main(int argc, char** argv) {
   if (*apikey_create) return reflector::app::ApiKeyCreate(*config, key_user, key_name);
   if (*apikey_list) return reflector::app::ApiKeyList(*config, key_user);
   if (*apikey_revoke) return reflector::app::ApiKeyRevoke(*config, key_id_or_prefix);
+  if (*daily_webhook_setup) return reflector::app::DailyWebhookSetup(*config, webhook_url);
+  if (*daily_webhook_status) return reflector::app::DailyWebhookStatus(*config);
   return reflector::app::kExitUsage;
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
@@ -591,6 +592,40 @@ FakeDailyServer::Reply FakeDailyServer::ListWebhooks(const Context&) {
   return {200, out, {}};
 }
 
+// Daily's verification ping: the signed body {"test":"test"} POSTed to the new webhook's URL.
+// Returns why it failed, or nullopt on a 200. The signature is computed here from the primitives
+// (not with the product's SignDaily), so a receiver bug cannot hide behind a shared helper.
+std::optional<std::string> FakeDailyServer::PingWebhook(const std::string& url,
+                                                        const std::string& hmac_base64) {
+  const std::string body = R"({"test":"test"})";
+  const std::string timestamp =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+  const auto key = Base64Decode(hmac_base64);
+  if (!key) return "hmac is not base64";
+  const std::string signature = Base64Encode(HmacSha256(*key, timestamp + "." + body));
+  // url = http://host:port/path (tests only use plain http on loopback).
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return "only http:// URLs can be pinged by the fake";
+  const auto slash = url.find('/', scheme.size());
+  const std::string origin = url.substr(0, slash);
+  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  httplib::Client client(origin);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  client.set_tcp_nodelay(true);
+  auto response = client.Post(
+      path,
+      httplib::Headers{{"X-Webhook-Signature", signature}, {"X-Webhook-Timestamp", timestamp}},
+      body, "application/json");
+  if (!response) return "no answer from " + url;
+  if (response->status != 200) {
+    return url + " answered " + std::to_string(response->status) + ": " + response->body;
+  }
+  return std::nullopt;
+}
+
 FakeDailyServer::Reply FakeDailyServer::CreateWebhook(const Context& ctx) {
   const json& body = ctx.request.json;
   if (!body.is_object()) return {400, InvalidRequest("body must be a JSON object"), {}};
@@ -610,6 +645,11 @@ FakeDailyServer::Reply FakeDailyServer::CreateWebhook(const Context& ctx) {
       return {400, InvalidRequest("hmac: must be base64 encoded"), {}};
     }
     hmac = it->get<std::string>();
+  }
+  if (options_.ping_webhooks) {
+    if (auto refused = PingWebhook(url, hmac)) {
+      return {400, InvalidRequest("webhook verification failed: " + *refused), {}};
+    }
   }
   const std::string now = DailyTimestamp(std::chrono::system_clock::now());
   json hook = {{"uuid", NewUuid4()},

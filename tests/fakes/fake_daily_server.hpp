@@ -71,6 +71,10 @@ class FakeDailyServer {
   struct Options {
     std::string api_key = "fake-daily-api-key";
     std::string domain = "reflector-test";  // rooms live at https://<domain>.daily.co/<name>
+    // As Daily does on POST /webhooks: POST the signed verification ping {"test":"test"} to the
+    // webhook's url first (X-Webhook-Signature/-Timestamp with its hmac) and refuse with 400
+    // unless the answer is a 200 within 5 s. Off by default (most tests have no receiver).
+    bool ping_webhooks = false;
   };
 
   // A request as the server saw it.
@@ -160,6 +164,8 @@ class FakeDailyServer {
   Reply AccessLink(const Context& ctx);
   Reply ListWebhooks(const Context& ctx);
   Reply CreateWebhook(const Context& ctx);
+  static std::optional<std::string> PingWebhook(const std::string& url,
+                                                const std::string& hmac_base64);
   Reply DeleteWebhook(const Context& ctx);
 
   const Options options_;
