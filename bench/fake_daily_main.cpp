@@ -1,0 +1,23 @@
+// The loopback fake Daily API (tests/fakes/fake_daily_server.hpp) as a process, for benchmark
+// scripts that need a Daily account to create meetings against (bench/webhook.sh). Prints the
+// DAILY_API_URL and API key on stdout, serves until SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <cstdio>
+
+#include "fakes/fake_daily_server.hpp"
+
+int main() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  // Blocked before the server's threads start, so they inherit the mask and sigwait gets them.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  reflector::fakes::FakeDailyServer daily;
+  std::printf("%s %s\n", daily.api_url().c_str(), daily.api_key().c_str());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  return 0;
+}
