@@ -665,6 +665,38 @@ TEST_P(WebhooksE2E, MockReceiverTracksParticipantsWithoutPresenceJobs) {
                      "mock wrong secret");
 }
 
+// Whereby's docs suggest 60 s; ours is WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS, both directions.
+TEST_P(WebhooksE2E, WherebyWindowIsOurConfiguredTolerance) {
+  const std::string body =
+      R"({"id":"win-1","apiVersion":"1.0","createdAt":"2026-01-01T12:00:00Z","type":"room.client.joined","data":{"meetingId":"134","participantId":"p1","numClients":1}})";
+  const int64_t now = NowMs() / 1000;
+  ExpectStatus(Whereby(body, std::to_string(now - 120)), "ok");  // 300 s window: accepted
+  Start({{"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "60"}});
+  ExpectUnauthorized(Whereby(body, std::to_string(NowMs() / 1000 - 120)), "older than 60 s");
+  ExpectUnauthorized(Whereby(body, std::to_string(NowMs() / 1000 + 120)), "60 s in the future");
+  ExpectStatus(Whereby(body, std::to_string(NowMs() / 1000 - 30)), "ok");
+}
+
+TEST_P(WebhooksE2E, OpenApiDocumentsTheReceiversAndTheyAnswerFast) {
+  auto res = server_->client().Get("/openapi.json");
+  ASSERT_TRUE(res);
+  const json doc = json::parse(res->body);
+  for (const char* path : {"/v1/daily/webhook", "/v1/whereby", "/v1/mock/webhook"}) {
+    ASSERT_TRUE(doc["paths"].contains(path)) << path;
+    const json& responses = doc["paths"][path]["post"]["responses"];
+    for (const char* code : {"200", "400", "401", "413", "503"}) {
+      EXPECT_TRUE(responses.contains(code)) << path << " " << code;
+    }
+  }
+  EXPECT_THAT(doc["paths"]["/v1/mock/webhook"]["post"]["description"].get<std::string>(),
+              ::testing::HasSubstr("X-Mock-Signature"));
+  // Contract §5: the receiver answers fast (heavy work is queued). Generous bound for a shared
+  // 2-core machine; Whereby cuts at 5 s, Daily counts slow answers as failures.
+  const auto start = std::chrono::steady_clock::now();
+  ExpectStatus(Daily(Joined("fast-1", "s1")), "ok");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WebhooksE2E, ::testing::Values("sqlite", "postgres"));
 
 // ---- DB unavailable → 503, then the provider's retry succeeds ----
