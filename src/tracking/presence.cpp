@@ -1,11 +1,14 @@
 #include "tracking/presence.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "store/jobs.hpp"
 #include "store/meeting_state.hpp"
 #include "store/meetings.hpp"
 #include "store/participant_sessions.hpp"
+#include "tracking/apply.hpp"
 
 namespace reflector::tracking {
 
@@ -74,6 +77,28 @@ Result<PresenceOutcome> ReconcileDailyPresence(store::Database& db, platforms::D
   REFLECTOR_RETURN_IF_ERROR(tx->Commit());
   outcome.num_clients = *open;
   return outcome;
+}
+
+Result<int> QueueDailyPresenceSweep(store::Database& db, const Clock& clock) {
+  auto session = db.Acquire();
+  auto tx = session.Begin(store::TxMode::kWrite);
+  if (!tx) return Err(std::move(tx.error()));
+  auto active = store::MeetingStateRepository::ListActive(session);
+  if (!active) return Err(std::move(active.error()));
+  const TimePoint now = clock.Now();
+  int queued = 0;
+  for (const auto& meeting : *active) {
+    if (meeting.platform != platforms::kDaily) continue;
+    store::NewJob job;
+    job.kind = std::string(store::job_kind::kDailyPresenceReconcile);
+    job.payload_json = nlohmann::json{{"meeting_id", meeting.id}}.dump();
+    job.dedup_key = PresenceDedupKey(meeting.id);
+    auto enqueued = store::JobRepository::Enqueue(session, job, now);
+    if (!enqueued) return Err(std::move(enqueued.error()));
+    ++queued;
+  }
+  REFLECTOR_RETURN_IF_ERROR(tx->Commit());
+  return queued;
 }
 
 }  // namespace reflector::tracking

@@ -47,4 +47,10 @@ Result<PresenceOutcome> ReconcileDailyPresence(store::Database& db, platforms::D
                                                const Clock& clock, std::string_view meeting_id,
                                                const PresenceOptions& options = {});
 
+// The periodic kDailyPresenceSweep (reference §6.3 trigger_daily_reconciliation): queues a
+// kDailyPresenceReconcile job for every active Daily meeting, coalesced per meeting with the
+// participant events' jobs ("presence:<meeting_id>"), in one transaction. Returns how many
+// meetings it covered. Errors: store errors (kUnavailable, ...).
+Result<int> QueueDailyPresenceSweep(store::Database& db, const Clock& clock);
+
 }  // namespace reflector::tracking

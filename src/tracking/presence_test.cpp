@@ -148,6 +148,27 @@ TEST_P(PresenceTest, DeactivatesNeverUsedMeetingsAfterEndDateOnly) {
   EXPECT_EQ(report->deactivated.size(), 3u);
 }
 
+TEST_P(PresenceTest, SweepQueuesOneCoalescedJobPerActiveDailyMeeting) {
+  AddMeeting("meeting-daily-2", "daily", "standup-20260101130000", "daily-room-2");
+  AddMeeting("meeting-daily-old", "daily", "standup-20251231120000", "daily-room-3");
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(store::MeetingRepository::Deactivate(session, "meeting-daily-old"));
+  }
+  auto swept = QueueDailyPresenceSweep(db(), clock_);
+  ASSERT_TRUE(swept.has_value()) << swept.error().ToString();
+  EXPECT_EQ(*swept, 2);
+  // Again (and a participant event's job for the same meeting): still one queued job each.
+  swept = QueueDailyPresenceSweep(db(), clock_);
+  ASSERT_TRUE(swept.has_value());
+  EXPECT_EQ(
+      Jobs(),
+      (std::vector<std::string>{
+          R"(daily.presence_reconcile|presence:meeting-daily|{"meeting_id":"meeting-daily"})",
+          R"(daily.presence_reconcile|presence:meeting-daily-2|{"meeting_id":"meeting-daily-2"})"}));
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PresenceTest, reflector::testing::TestBackends(),
                          reflector::testing::BackendName);
 
