@@ -318,6 +318,8 @@ TEST_P(WebhooksE2E, WherebySignatureCasesAndKnownAnswer) {
   ExpectUnauthorized(post(""), "empty header");
   ExpectUnauthorized(post("v1=" + v1), "no t");
   ExpectUnauthorized(post("t=" + t + ",v1=" + bad_v1), "wrong v1");
+  ExpectUnauthorized(post("t=abc,v1=" + v1), "non-numeric t");
+  ExpectUnauthorized(post("t=" + t + ".5,v1=" + v1), "float t");
   ExpectUnauthorized(post("t=" + t + ",v1=" + v1.substr(0, 63)), "short v1");
   ExpectUnauthorized(
       post("t=" + std::to_string(NowMs() / 1000 - kTolerance - 2) + ",v1=" +
@@ -644,6 +646,11 @@ TEST_P(WebhooksE2E, PingUnknownAndInvalidBodies) {
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM webhook_event"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM participant_session"), 0);
+  // Every ignored event leaves a log line with its reason.
+  const std::string out = server_->Output();
+  EXPECT_THAT(out, ::testing::HasSubstr("event ignored: event type not handled (id u1"));
+  EXPECT_THAT(out, ::testing::HasSubstr("event ignored: unknown room nowhere"));
+  EXPECT_THAT(out, ::testing::HasSubstr("event ignored: payload has no room or room_name"));
 }
 
 TEST_P(WebhooksE2E, MockReceiverTracksParticipantsWithoutPresenceJobs) {
