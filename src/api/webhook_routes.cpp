@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "api/errors.hpp"
@@ -122,6 +124,9 @@ void RegisterWebhookRoutes(ApiRoutes& routes, ApiContext& context) {
   ApiContext* ctx = &context;
   const auto tolerance = std::chrono::seconds(context.config.webhook_timestamp_tolerance_seconds);
 
+  // Daily and Whereby verify with the configured secrets directly rather than through the
+  // registry's clients: receiving webhooks needs no provider API key, and a missing secret must
+  // still answer 401 (with an error log line), not 503 "not configured".
   auto daily = std::make_shared<Receiver>(Receiver{
       platforms::kDaily,
       [ctx, tolerance](const http::Request& request, TimePoint now) {
