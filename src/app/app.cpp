@@ -14,6 +14,7 @@
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -88,6 +89,7 @@ int Serve(const Config& given_config) {
   api::RegisterMockRoutes(routes);
   api::RegisterMeetingRoutes(routes, context);
   api::RegisterRoomRoutes(routes, context);
+  api::RegisterWebhookRoutes(routes, context);
   // --- end routes ---
 
   http::ServerOptions options;

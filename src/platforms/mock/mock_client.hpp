@@ -3,6 +3,13 @@
 // configured. Its webhook events are signed like this:
 //   X-Mock-Timestamp: <unix seconds>
 //   X-Mock-Signature: hex(HMAC-SHA256(MOCK_WEBHOOK_SECRET, timestamp + "." + raw body))
+// and POSTed to /v1/mock/webhook in an envelope that mirrors Daily's (tracking/events.hpp):
+//   {"version":"1.0.0","type":"participant.joined","id":"<unique event id>","event_ts":<unix s>,
+//    "payload":{"room":"<mock room name>","session_id":"<participant session>","user_id":"…",
+//               "user_name":"…","joined_at":<unix s>}}
+// Types: participant.joined, participant.left (payload adds "duration" in seconds),
+// meeting.started / meeting.ended (payload {room, meeting_id, start_ts, end_ts}). Effects are
+// Daily's (participant sessions, num_clients) without presence reconciliation.
 #pragma once
 
 #include <map>

@@ -1,0 +1,136 @@
+#include "store/participant_sessions.hpp"
+
+#include <string>
+
+#include "core/ids.hpp"
+#include "store/sql.hpp"
+
+namespace reflector::store {
+namespace {
+
+#define REFLECTOR_PS_COLUMNS \
+  "id, meeting_id, room_id, provider, session_key, user_id, user_name, joined_at, left_at"
+
+constexpr size_t kColumns = CountColumns(REFLECTOR_PS_COLUMNS);
+
+// A duplicate `joined` keeps the first joined_at (Daily's duplicates differ by a few ms,
+// reference §10 b20cad76); left_at is not in the SET list, so a join never reopens.
+constexpr std::string_view kJoin =
+    "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
+    ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
+    ":joined_at, NULL) "
+    "ON CONFLICT (meeting_id, session_key) DO UPDATE SET "
+    "joined_at = COALESCE(participant_session.joined_at, excluded.joined_at), "
+    "user_id = COALESCE(excluded.user_id, participant_session.user_id), "
+    "user_name = CASE WHEN excluded.user_name = '' THEN participant_session.user_name "
+    "ELSE excluded.user_name END";
+// COALESCE keeps the first left_at; writing the same value again passes the immutability
+// trigger.
+constexpr std::string_view kLeave =
+    "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
+    ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
+    ":joined_at, :left_at) "
+    "ON CONFLICT (meeting_id, session_key) DO UPDATE SET "
+    "left_at = COALESCE(participant_session.left_at, excluded.left_at), "
+    "joined_at = COALESCE(participant_session.joined_at, excluded.joined_at), "
+    "user_id = COALESCE(excluded.user_id, participant_session.user_id), "
+    "user_name = CASE WHEN excluded.user_name = '' THEN participant_session.user_name "
+    "ELSE excluded.user_name END";
+constexpr std::string_view kCloseIfOpen =
+    "UPDATE participant_session SET left_at = :left_at "
+    "WHERE meeting_id = :meeting_id AND session_key = :session_key AND left_at IS NULL";
+constexpr std::string_view kCountOpen =
+    "SELECT COUNT(*) FROM participant_session WHERE meeting_id = :meeting_id AND left_at IS NULL";
+constexpr std::string_view kList =
+    "SELECT " REFLECTOR_PS_COLUMNS
+    " FROM participant_session WHERE meeting_id = :meeting_id "
+    "ORDER BY CASE WHEN joined_at IS NULL THEN 1 ELSE 0 END, joined_at, session_key";
+
+#undef REFLECTOR_PS_COLUMNS
+
+SqlParams InfoParams(const ParticipantInfo& info) {
+  SqlParams params;
+  params.Text("id", NewUuid4())
+      .Text("meeting_id", info.meeting_id)
+      .OptText("room_id", info.room_id)
+      .Text("provider", info.provider)
+      .Text("session_key", info.session_key)
+      .OptText("user_id", info.user_id)
+      .Text("user_name", info.user_name.value_or(""))
+      .OptTime("joined_at", info.joined_at);
+  return params;
+}
+
+Result<ParticipantSession> ReadSession(const SqlRow& row) {
+  RowReader r(row);
+  ParticipantSession s;
+  s.id = r.Text();
+  s.meeting_id = r.Text();
+  s.room_id = r.OptText();
+  s.provider = r.Text();
+  s.session_key = r.Text();
+  s.user_id = r.OptText();
+  s.user_name = r.Text();
+  s.joined_at = r.OptTime();
+  s.left_at = r.OptTime();
+  REFLECTOR_RETURN_IF_ERROR(r.Finish());
+  return s;
+}
+
+}  // namespace
+
+Status ParticipantSessionRepository::Join(Session& session, const ParticipantInfo& info) {
+  auto changed = Exec(session, kJoin, InfoParams(info));
+  if (!changed) return Err(std::move(changed.error()));
+  return Ok();
+}
+
+Status ParticipantSessionRepository::Leave(Session& session, const ParticipantInfo& info,
+                                           TimePoint left_at) {
+  SqlParams params = InfoParams(info);
+  params.Time("left_at", left_at);
+  auto changed = Exec(session, kLeave, params);
+  if (!changed) return Err(std::move(changed.error()));
+  return Ok();
+}
+
+Result<bool> ParticipantSessionRepository::CloseIfOpen(Session& session,
+                                                       std::string_view meeting_id,
+                                                       std::string_view session_key,
+                                                       TimePoint left_at) {
+  auto changed = Exec(session, kCloseIfOpen,
+                      SqlParams()
+                          .Time("left_at", left_at)
+                          .Text("meeting_id", std::string(meeting_id))
+                          .Text("session_key", std::string(session_key)));
+  if (!changed) return Err(std::move(changed.error()));
+  return *changed > 0;
+}
+
+Result<int64_t> ParticipantSessionRepository::CountOpen(Session& session,
+                                                        std::string_view meeting_id) {
+  auto rows =
+      Query(session, kCountOpen, SqlParams().Text("meeting_id", std::string(meeting_id)), 1);
+  if (!rows) return Err(std::move(rows.error()));
+  RowReader r(rows->front());
+  const int64_t count = r.Int();
+  REFLECTOR_RETURN_IF_ERROR(r.Finish());
+  return count;
+}
+
+Result<std::vector<ParticipantSession>> ParticipantSessionRepository::ListForMeeting(
+    Session& session, std::string_view meeting_id) {
+  auto rows =
+      Query(session, kList, SqlParams().Text("meeting_id", std::string(meeting_id)), kColumns);
+  if (!rows) return Err(std::move(rows.error()));
+  std::vector<ParticipantSession> out;
+  out.reserve(rows->size());
+  for (const auto& row : *rows) {
+    auto s = ReadSession(row);
+    if (!s) return Err(std::move(s.error()));
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+}  // namespace reflector::store

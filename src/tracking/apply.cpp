@@ -1,0 +1,315 @@
+#include "tracking/apply.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "platforms/daily/daily_client.hpp"
+#include "platforms/video_platform.hpp"
+#include "store/jobs.hpp"
+#include "store/meeting_sessions.hpp"
+#include "store/meeting_state.hpp"
+#include "store/meetings.hpp"
+#include "store/participant_sessions.hpp"
+#include "store/recordings.hpp"
+#include "store/webhook_events.hpp"
+
+namespace reflector::tracking {
+namespace {
+
+using nlohmann::json;
+
+struct Ignore {
+  std::string reason;
+};
+
+// What applying the effects gave: done, or a reason to ignore (rolled back).
+using EffectResult = Result<std::optional<Ignore>>;
+
+std::optional<Ignore> Done() { return std::nullopt; }
+std::optional<Ignore> Skip(std::string reason) { return Ignore{std::move(reason)}; }
+
+// The meeting the event is about, or nullopt (unknown: ignored).
+Result<std::optional<store::Meeting>> FindMeeting(store::Session& session,
+                                                  const ProviderEvent& event) {
+  auto found = [&]() -> Result<store::Meeting> {
+    if (event.provider_meeting_id) {
+      auto by_id =
+          store::MeetingRepository::GetByProviderMeetingId(session, *event.provider_meeting_id);
+      if (by_id || by_id.error().code != Code::kNotFound || !event.room_name) return by_id;
+    }
+    if (event.room_name) return store::MeetingRepository::GetByRoomName(session, *event.room_name);
+    return Err(Code::kNotFound, "Meeting not found");
+  }();
+  if (!found) {
+    if (found.error().code == Code::kNotFound) return std::optional<store::Meeting>();
+    return Err(std::move(found.error()));
+  }
+  // A room name of another platform's meeting is not this provider's room.
+  if (found->platform != event.provider) return std::optional<store::Meeting>();
+  return std::optional<store::Meeting>(std::move(*found));
+}
+
+Status Enqueue(store::Session& session, std::string_view kind, json payload, std::string dedup,
+               TimePoint now) {
+  store::NewJob job;
+  job.kind = std::string(kind);
+  job.payload_json = payload.dump();
+  job.dedup_key = std::move(dedup);
+  auto queued = store::JobRepository::Enqueue(session, job, now);
+  if (!queued) return Err(std::move(queued.error()));
+  return Ok();
+}
+
+Status QueueRecordingProcess(store::Session& session, const std::string& recording_id,
+                             TimePoint now) {
+  return Enqueue(session, store::job_kind::kRecordingProcess, {{"recording_id", recording_id}},
+                 RecordingDedupKey(recording_id), now);
+}
+
+EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& event,
+                              const store::Meeting& meeting, const ParticipantEvent& p,
+                              TimePoint now) {
+  if (!p.session_key.empty()) {
+    store::ParticipantInfo info;
+    info.meeting_id = meeting.id;
+    info.room_id = meeting.room_id;
+    info.provider = event.provider;
+    info.session_key = p.session_key;
+    info.user_id = p.user_id;
+    info.user_name = p.user_name;
+    info.joined_at = p.joined_at;
+    if (p.joined) {
+      REFLECTOR_RETURN_IF_ERROR(store::ParticipantSessionRepository::Join(session, info));
+    } else {
+      REFLECTOR_RETURN_IF_ERROR(
+          store::ParticipantSessionRepository::Leave(session, info, p.left_at.value_or(now)));
+    }
+  }
+  if (event.provider == platforms::kWhereby) {
+    // Contract §5.2: num_clients follows numClients of the newest event by createdAt.
+    if (p.num_clients && event.created_at) {
+      auto changed = store::MeetingStateRepository::SetNumClientsIfNewer(
+          session, meeting.id, *p.num_clients, *event.created_at);
+      if (!changed) return Err(std::move(changed.error()));
+    }
+    return Done();
+  }
+  // Daily and mock: num_clients = open sessions.
+  auto open = store::ParticipantSessionRepository::CountOpen(session, meeting.id);
+  if (!open) return Err(std::move(open.error()));
+  REFLECTOR_RETURN_IF_ERROR(
+      store::MeetingStateRepository::SetNumClients(session, meeting.id, *open));
+  if (event.provider == platforms::kDaily) {
+    // A webhook can be lost or late: the presence poll repairs the picture, coalesced per
+    // meeting (contract §5.1).
+    REFLECTOR_RETURN_IF_ERROR(Enqueue(session, store::job_kind::kDailyPresenceReconcile,
+                                      {{"meeting_id", meeting.id}}, PresenceDedupKey(meeting.id),
+                                      now));
+  }
+  return Done();
+}
+
+EffectResult ApplySession(store::Session& session, const store::Meeting& meeting,
+                          const SessionEvent& s) {
+  // Session history only: deactivation is the deactivation job's decision (deactivation.hpp),
+  // not the consequence of one `ended` event that may precede the last `left`.
+  if (s.started) {
+    REFLECTOR_RETURN_IF_ERROR(store::MeetingSessionRepository::RecordStart(
+        session, meeting.id, s.session_id, *s.started_at));
+  } else {
+    REFLECTOR_RETURN_IF_ERROR(store::MeetingSessionRepository::RecordEnd(
+        session, meeting.id, s.session_id, s.started_at, *s.ended_at));
+  }
+  return Done();
+}
+
+// Daily's deterministic instance ids (platforms/daily): cloud = meeting id, raw-tracks =
+// RawTracksInstanceId(meeting id). Anything else: unknown type.
+std::optional<std::string> RecordingTypeOfInstance(const store::Meeting& meeting,
+                                                   const std::optional<std::string>& instance) {
+  if (!instance) return std::nullopt;
+  if (*instance == meeting.id) return std::string(platforms::kDailyRecordingCloud);
+  if (*instance == platforms::RawTracksInstanceId(meeting.id)) {
+    return std::string(platforms::kDailyRecordingRawTracks);
+  }
+  return std::nullopt;
+}
+
+EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& event,
+                                 const RecordingReady& r, const ApplyOptions& options,
+                                 TimePoint now) {
+  // The meeting: remembered at recording.started, else by room name (lesson: capture the
+  // recording id at start instead of time-based matching, reference §10).
+  std::optional<store::Meeting> meeting;
+  auto known = store::RecordingRepository::GetByProviderId(session, r.recording_id);
+  if (known && known->meeting_id) {
+    auto m = store::MeetingRepository::GetById(session, *known->meeting_id);
+    if (!m && m.error().code != Code::kNotFound) return Err(std::move(m.error()));
+    if (m) meeting = std::move(*m);
+  } else if (!known && known.error().code != Code::kNotFound) {
+    return Err(std::move(known.error()));
+  }
+  if (!meeting) {
+    auto found = FindMeeting(session, event);
+    if (!found) return Err(std::move(found.error()));
+    meeting = std::move(*found);
+  }
+  // Recordings of rooms we have no meeting for (other environments on the same Daily account,
+  // reference §10 02b269ad) are skipped.
+  if (!meeting) return Skip("no meeting for this recording's room");
+
+  store::ReadyRecording ready;
+  ready.provider_recording_id = r.recording_id;
+  ready.meeting_id = meeting->id;
+  ready.type = r.type;
+  ready.bucket_name = options.daily_bucket;
+  ready.object_key = r.s3_key;
+  ready.recorded_at = r.started_at.value_or(event.created_at.value_or(now));
+  ready.duration = r.duration;
+  if (r.type == platforms::kDailyRecordingRawTracks) {
+    json keys = json::array();
+    for (const auto& track : r.tracks) {
+      if (track.type == "audio") keys.push_back(track.s3_key);
+    }
+    ready.track_keys = keys.dump();
+    auto made = store::RecordingRepository::MarkReady(session, ready);
+    if (!made) return Err(std::move(made.error()));
+    // No audio (tracks null or video only): recorded as `[]`, nothing to process.
+    if (*made && !keys.empty())
+      REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
+    return Done();
+  }
+  // cloud: the composed video key is set once on the meeting; the recording processed once.
+  std::optional<int64_t> duration;
+  if (r.duration) duration = static_cast<int64_t>(*r.duration);
+  auto set =
+      store::MeetingStateRepository::SetComposedVideoOnce(session, meeting->id, r.s3_key, duration);
+  if (!set) return Err(std::move(set.error()));
+  auto made = store::RecordingRepository::MarkReady(session, ready);
+  if (!made) return Err(std::move(made.error()));
+  if (*made) REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
+  return Done();
+}
+
+EffectResult ApplyEffects(store::Session& session, const ProviderEvent& event,
+                          const ApplyOptions& options, TimePoint now, std::string& meeting_id) {
+  if (const auto* ready = std::get_if<RecordingReady>(&event.body)) {
+    return ApplyRecordingReady(session, event, *ready, options, now);
+  }
+  auto meeting = FindMeeting(session, event);
+  if (!meeting) return Err(std::move(meeting.error()));
+  if (!*meeting) {
+    return Skip(event.provider_meeting_id ? "unknown meeting " + *event.provider_meeting_id
+                                          : "unknown room " + event.room_name.value_or(""));
+  }
+  const store::Meeting& m = **meeting;
+  meeting_id = m.id;
+  if (const auto* p = std::get_if<ParticipantEvent>(&event.body)) {
+    return ApplyParticipant(session, event, m, *p, now);
+  }
+  if (const auto* s = std::get_if<SessionEvent>(&event.body)) return ApplySession(session, m, *s);
+  if (const auto* started = std::get_if<RecordingStarted>(&event.body)) {
+    REFLECTOR_RETURN_IF_ERROR(store::RecordingRepository::RememberStarted(
+        session, started->recording_id, m.id, RecordingTypeOfInstance(m, started->instance_id),
+        started->started_at.value_or(now)));
+    return Done();
+  }
+  if (const auto* error = std::get_if<RecordingError>(&event.body)) {
+    auto failed = store::RecordingRepository::MarkFailed(
+        session, m.id, RecordingTypeOfInstance(m, error->instance_id), error->message,
+        error->at.value_or(now));
+    if (!failed) return Err(std::move(failed.error()));
+    return Done();
+  }
+  if (const auto* finished = std::get_if<RecordingFinished>(&event.body)) {
+    store::ReadyRecording ready;
+    ready.provider_recording_id = finished->recording_id;
+    ready.meeting_id = m.id;
+    ready.type = "cloud";
+    ready.bucket_name = options.whereby_bucket;
+    ready.object_key = finished->filename;
+    ready.recorded_at = event.created_at.value_or(now);
+    auto made = store::RecordingRepository::MarkReady(session, ready);
+    if (!made) return Err(std::move(made.error()));
+    if (*made) REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
+    return Done();
+  }
+  return Skip("event type not handled");
+}
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kIgnored:
+      return "ignored";
+  }
+  return "ok";
+}
+
+std::string PresenceDedupKey(std::string_view meeting_id) {
+  return "presence:" + std::string(meeting_id);
+}
+
+std::string RecordingDedupKey(std::string_view recording_id) {
+  return "recording:" + std::string(recording_id);
+}
+
+Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, const Clock& clock,
+                           const ApplyOptions& options) {
+  // A unique violation means a concurrent transaction inserted the same row first; the retry
+  // sees its committed result (most often: the event is a duplicate).
+  constexpr int kAttempts = 3;
+  Error last{Code::kUnavailable, "Database unavailable", "no attempt made", 0};
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto session = db.Acquire();
+    if (!session.valid()) {
+      return Err(Code::kUnavailable, "Database unavailable", "no free database connection");
+    }
+    auto tx = session.Begin(store::TxMode::kWrite);
+    if (!tx) return Err(std::move(tx.error()));
+    const TimePoint now = clock.Now();
+    auto inserted =
+        store::WebhookEventRepository::Record(session, event.provider, event.id, event.type, now);
+    if (!inserted) {
+      if (inserted.error().code == Code::kAlreadyExists) {
+        last = std::move(inserted.error());
+        continue;
+      }
+      return Err(std::move(inserted.error()));
+    }
+    if (!*inserted) {
+      (void)tx->Rollback();
+      return Applied{Outcome::kDuplicate, {}, {}};
+    }
+    std::string meeting_id;
+    auto effects = ApplyEffects(session, event, options, now, meeting_id);
+    if (!effects) {
+      if (effects.error().code == Code::kAlreadyExists) {
+        last = std::move(effects.error());
+        continue;
+      }
+      return Err(std::move(effects.error()));
+    }
+    if (*effects) {
+      // Nothing to do: leave no trace, not even the event id.
+      (void)tx->Rollback();
+      return Applied{Outcome::kIgnored, std::move((*effects)->reason), std::move(meeting_id)};
+    }
+    auto committed = tx->Commit();
+    if (!committed) {
+      if (committed.error().code == Code::kAlreadyExists) {
+        last = std::move(committed.error());
+        continue;
+      }
+      return Err(std::move(committed.error()));
+    }
+    return Applied{Outcome::kOk, {}, std::move(meeting_id)};
+  }
+  return Err(std::move(last));
+}
+
+}  // namespace reflector::tracking
