@@ -107,6 +107,10 @@ Result<TimePoint> ParseIso8601(std::string_view s) {
     }
   }
   if (pos != s.size()) return bad();
+  // TimePoint counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Outside (with a day's
+  // margin for the offset) is no time we could represent (found by fuzz/webhook_event_fuzz:
+  // year 8724 overflowed).
+  if (year < 1678 || year > 2261) return bad();
   const int64_t days =
       DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;

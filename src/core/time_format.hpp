@@ -14,7 +14,8 @@ namespace reflector {
 std::string FormatIso8601(TimePoint t);
 
 // Accepts "YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z|±HH[:MM]]", also a bare date "YYYY-MM-DD".
-// No zone means UTC. Returns kInvalidArgument on anything else.
+// No zone means UTC. Returns kInvalidArgument on anything else, including years outside
+// 1678–2261 (beyond what a nanosecond TimePoint holds).
 Result<TimePoint> ParseIso8601(std::string_view text);
 
 // Whole seconds since the Unix epoch.

@@ -55,5 +55,21 @@ TEST(TimeFormatTest, RejectsMalformed) {
   }
 }
 
+// Found by fuzz/webhook_event_fuzz (a Whereby createdAt in year 8724): years a nanosecond
+// TimePoint cannot hold overflowed instead of being rejected.
+TEST(TimeFormatTest, RejectsYearsOutsideTheRepresentableRange) {
+  for (const char* far : {"8724-01-01T00:31:00.000Z", "2262-12-31T00:00:00Z", "9999-12-31",
+                          "0001-01-01T00:00:00Z", "1677-01-01T00:00:00Z"}) {
+    auto parsed = ParseIso8601(far);
+    ASSERT_FALSE(parsed) << far;
+    EXPECT_EQ(parsed.error().code, Code::kInvalidArgument) << far;
+  }
+  for (const char* edge : {"2261-12-31T23:59:59.999999Z", "1678-01-01T00:00:00Z"}) {
+    auto parsed = ParseIso8601(edge);
+    ASSERT_TRUE(parsed) << edge;
+    EXPECT_EQ(FormatIso8601(*parsed).substr(0, 10), std::string(edge).substr(0, 10));
+  }
+}
+
 }  // namespace
 }  // namespace reflector

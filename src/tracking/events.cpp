@@ -29,11 +29,17 @@ Result<json> ParseObject(std::string_view body) {
   return value;
 }
 
+// Later than this is not an event time but garbage (or an attack): 2100-01-01T00:00:00Z. It also
+// keeps every TimePoint arithmetic far from overflowing (nanosecond ticks end in 2262).
+constexpr double kMaxEpochSeconds = 4'102'444'800.0;
+// A participant session longer than this (Daily's `duration`, seconds) is not believed.
+constexpr double kMaxDurationSeconds = 30.0 * 24 * 3600;
+
 // Seconds since the epoch as a double → TimePoint (microseconds kept). Above 10^11 is ms.
 std::optional<TimePoint> FromEpochNumber(double value) {
   if (!std::isfinite(value) || value < 0) return std::nullopt;
   if (value > 1e11) value /= 1000.0;
-  if (value > 1e11) return std::nullopt;  // beyond year 5138: not a timestamp
+  if (value > kMaxEpochSeconds) return std::nullopt;
   const auto micros = static_cast<int64_t>(std::llround(value * 1e6));
   return TimePoint(
       std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(micros)));
@@ -129,7 +135,7 @@ Result<Parsed> ParseDailyLike(std::string_view body, std::string_view provider, 
       if (!p.joined_at) return Ignored(id, type, "no joined_at or event_ts");
     } else {
       auto duration = Number(payload, "duration");
-      if (p.joined_at && duration && *duration >= 0) {
+      if (p.joined_at && duration && *duration >= 0 && *duration <= kMaxDurationSeconds) {
         p.left_at = *p.joined_at + std::chrono::duration_cast<TimePoint::duration>(
                                        std::chrono::duration<double>(*duration));
       } else {

@@ -77,6 +77,27 @@ TEST(ParseDailyEvent, RoomNameAliasAndStringAndMillisecondTimestamps) {
   EXPECT_EQ(p.event->created_at, Epoch(1708972279.961));
 }
 
+// Found by fuzz/webhook_event_fuzz: joined_at 1.7e10 s (year 2511) overflowed the nanosecond
+// TimePoint (undefined behaviour), and so did a huge `duration`. Implausible times are dropped:
+// joined_at falls back to event_ts, left_at to event_ts.
+TEST(ParseDailyEvent, ImplausibleTimestampsAndDurationsAreNotBelieved) {
+  auto joined = MustParse(ParseDailyEvent(
+      R"({"version":"1.0.0","type":"participant.joined","id":"j-far","payload":{"room":"r",)"
+      R"("session_id":"s","joined_at":17089722914.613},"event_ts":1708972279.5})"));
+  EXPECT_EQ(Body<ParticipantEvent>(joined).joined_at, Epoch(1708972279.5));
+
+  auto left = MustParse(ParseDailyEvent(
+      R"({"version":"1.0.0","type":"participant.left","id":"l-long","payload":{"room":"r",)"
+      R"("session_id":"s","joined_at":1708972279.5,"duration":1e300},"event_ts":1708972302.5})"));
+  EXPECT_EQ(Body<ParticipantEvent>(left).left_at, Epoch(1708972302.5));
+
+  // Milliseconds are still read as such, up to the same limit.
+  auto ms = MustParse(ParseDailyEvent(
+      R"({"version":"1.0.0","type":"participant.joined","id":"j-ms","payload":{"room":"r",)"
+      R"("session_id":"s","joined_at":4102444800000},"event_ts":1708972279.5})"));
+  EXPECT_EQ(Body<ParticipantEvent>(ms).joined_at, Epoch(4102444800.0));
+}
+
 TEST(ParseDailyEvent, MissingOrMistypedFieldsAreIgnoredWithAReason) {
   struct Case {
     const char* body;
