@@ -68,7 +68,7 @@ for backend in $backends; do
     *) echo "webhook.sh: unknown backend $backend" >&2; exit 2 ;;
   esac
   port=$(free_port)
-  DATABASE_URL=$url DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=warn AUTH_BACKEND=none \
+  DATABASE_URL=$url DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=info AUTH_BACKEND=none \
     HTTP_THREADS=${HTTP_THREADS:-4} WORKER_THREADS=0 DAILY_API_KEY=$daily_key \
     DAILY_API_URL=$daily_url DAILY_WEBHOOK_SECRET=$secret DEFAULT_VIDEO_PLATFORM=daily \
     "$build/reflector" serve >"$dir/serve-$backend.log" 2>&1 &
@@ -94,7 +94,8 @@ for backend in $backends; do
     postgres)
       stored=$(psql "$url" -tAc 'SELECT COUNT(*) FROM webhook_event') ;;
   esac
-  echo "  stored events: $stored (wrk counted $requests answers)"
+  echo "  stored events: $stored (wrk counted $requests answers); $(grep -o 'applied in .*' \
+    "$dir/serve-$backend.log" | tail -n1)"
   if [ "$stored" -lt "$requests" ]; then
     echo "webhook.sh: fewer events stored than answered" >&2
     exit 1

@@ -94,8 +94,9 @@ local function from_hex(hex)
 end
 
 local key, room, path
-local thread_tag = "t"
 local counter = 0
+-- Set per thread by setup() (a global: thread:set writes the thread's globals).
+thread_tag = "t"
 
 function setup(thread)
   counter = counter + 1
@@ -121,7 +122,7 @@ function init(args)
   path = os.getenv("BENCH_PATH") or "/v1/daily/webhook"
   counter = 0
   -- A per-process random part keeps ids unique across runs against the same database.
-  math.randomseed(os.time() + #thread_tag)
+  math.randomseed(os.time() * 1000 + tonumber(thread_tag:sub(2)))
   thread_tag = thread_tag .. "-" .. format("%08x", math.random(0, 0x7fffffff))
 end
 

@@ -29,7 +29,8 @@ http::Response StatusReply(std::string_view status) {
   return http::Response::Json(200, {{"status", status}});
 }
 
-http::Response Receive(ApiContext& ctx, const Receiver& receiver, http::Request& request) {
+http::Response Receive(ApiContext& ctx, tracking::EventApplier& applier, const Receiver& receiver,
+                       http::Request& request) {
   // The body is the exact bytes received (http::Server enforces HTTP_BODY_LIMIT_BYTES, 1 MiB by
   // default → 413, before this handler runs).
   auto verdict = receiver.verify(request, ctx.clock.Now());
@@ -57,10 +58,7 @@ http::Response Receive(ApiContext& ctx, const Receiver& receiver, http::Request&
     case tracking::Parsed::Kind::kEvent:
       break;
   }
-  tracking::ApplyOptions options;
-  options.daily_bucket = ctx.config.daily.storage_bucket;
-  options.whereby_bucket = ctx.config.whereby.storage_bucket;
-  auto applied = tracking::ApplyEvent(ctx.db, *parsed->event, ctx.clock, options);
+  auto applied = applier.Apply(*parsed->event);
   if (!applied) {
     Error error = std::move(applied.error());
     spdlog::error("{} webhook event {} ({}) not applied: {}", receiver.provider, parsed->id,
@@ -123,6 +121,12 @@ json Operation(const std::string& summary, const std::string& description, const
 void RegisterWebhookRoutes(ApiRoutes& routes, ApiContext& context) {
   ApiContext* ctx = &context;
   const auto tolerance = std::chrono::seconds(context.config.webhook_timestamp_tolerance_seconds);
+  // One group-committing writer for the three receivers (tracking/apply.hpp). Owned by the route
+  // handlers, so it lives as long as the router; `context.db` outlives both.
+  tracking::ApplyOptions options;
+  options.daily_bucket = context.config.daily.storage_bucket;
+  options.whereby_bucket = context.config.whereby.storage_bucket;
+  auto applier = std::make_shared<tracking::EventApplier>(context.db, context.clock, options);
 
   // Daily and Whereby verify with the configured secrets directly rather than through the
   // registry's clients: receiving webhooks needs no provider API key, and a missing secret must
@@ -150,7 +154,9 @@ void RegisterWebhookRoutes(ApiRoutes& routes, ApiContext& context) {
           "and recording.error (recording marked failed). Each event id is processed once.",
           {{"X-Webhook-Signature", "base64 HMAC-SHA256 signature"},
            {"X-Webhook-Timestamp", "Unix seconds (or milliseconds), signed verbatim"}}),
-      [ctx, daily](http::Request& request) { return Receive(*ctx, *daily, request); });
+      [ctx, applier, daily](http::Request& request) {
+        return Receive(*ctx, *applier, *daily, request);
+      });
 
   auto whereby = std::make_shared<Receiver>(Receiver{
       platforms::kWhereby,
@@ -172,7 +178,9 @@ void RegisterWebhookRoutes(ApiRoutes& routes, ApiContext& context) {
                 "recording.finished: a processing job for the recording. Each event id is "
                 "processed once.",
                 {{"Whereby-Signature", "t=<unix seconds>,v1=<64 hex digits>"}}),
-      [ctx, whereby](http::Request& request) { return Receive(*ctx, *whereby, request); });
+      [ctx, applier, whereby](http::Request& request) {
+        return Receive(*ctx, *applier, *whereby, request);
+      });
 
   auto mock = std::make_shared<Receiver>(
       Receiver{platforms::kMock,
@@ -198,7 +206,9 @@ void RegisterWebhookRoutes(ApiRoutes& routes, ApiContext& context) {
           "without presence reconciliation. Other types are ignored.",
           {{"X-Mock-Signature", "hex HMAC-SHA256 signature"},
            {"X-Mock-Timestamp", "Unix seconds, signed verbatim"}}),
-      [ctx, mock](http::Request& request) { return Receive(*ctx, *mock, request); });
+      [ctx, applier, mock](http::Request& request) {
+        return Receive(*ctx, *applier, *mock, request);
+      });
 }
 
 }  // namespace reflector::api

@@ -18,6 +18,9 @@ constexpr std::string_view kSetComposedVideoOnce =
     "UPDATE meeting SET daily_composed_video_s3_key = :key, "
     "daily_composed_video_duration = :duration "
     "WHERE id = :id AND daily_composed_video_s3_key IS NULL";
+constexpr std::string_view kAddNumClients =
+    "UPDATE meeting SET num_clients = CASE WHEN num_clients + :delta < 0 THEN 0 "
+    "ELSE num_clients + :delta END WHERE id = :id";
 constexpr std::string_view kListActive =
     "SELECT id, platform, room_name, start_date, end_date FROM meeting WHERE is_active = TRUE "
     "ORDER BY end_date, id";
@@ -28,6 +31,15 @@ Status MeetingStateRepository::SetNumClients(Session& session, std::string_view 
                                              int64_t count) {
   auto changed = Exec(session, kSetNumClients,
                       SqlParams().Int("count", count).Text("id", std::string(meeting_id)));
+  if (!changed) return Err(std::move(changed.error()));
+  if (*changed == 0) return Err(Code::kNotFound, "Meeting not found");
+  return Ok();
+}
+
+Status MeetingStateRepository::AddNumClients(Session& session, std::string_view meeting_id,
+                                             int64_t delta) {
+  auto changed = Exec(session, kAddNumClients,
+                      SqlParams().Int("delta", delta).Text("id", std::string(meeting_id)));
   if (!changed) return Err(std::move(changed.error()));
   if (*changed == 0) return Err(Code::kNotFound, "Meeting not found");
   return Ok();

@@ -30,6 +30,9 @@ class MeetingStateRepository {
   // num_clients = `count` (derived from open participant sessions). kNotFound.
   static Status SetNumClients(Session& session, std::string_view meeting_id, int64_t count);
 
+  // num_clients += `delta` (never below 0), as participant sessions open and close. kNotFound.
+  static Status AddNumClients(Session& session, std::string_view meeting_id, int64_t delta);
+
   // Whereby: num_clients = `count` only when `created_at` is newer than num_clients_updated_at
   // (or none is stored), so an older event that arrives last does not overwrite a newer count.
   // One conditional UPDATE. Returns whether it changed the meeting.

@@ -15,27 +15,39 @@ constexpr size_t kColumns = CountColumns(REFLECTOR_PS_COLUMNS);
 
 // A duplicate `joined` keeps the first joined_at (Daily's duplicates differ by a few ms,
 // reference §10 b20cad76); left_at is not in the SET list, so a join never reopens.
-constexpr std::string_view kJoin =
+// Join: a new session is one INSERT (the common case); a known one is updated instead, and is
+// never reopened. Two statements rather than one upsert, because whether the row was new (a
+// session opened: num_clients + 1) is what the caller needs and an upsert cannot tell portably.
+constexpr std::string_view kJoinNew =
     "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
     ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
-    ":joined_at, NULL) "
-    "ON CONFLICT (meeting_id, session_key) DO UPDATE SET "
-    "joined_at = COALESCE(participant_session.joined_at, excluded.joined_at), "
-    "user_id = COALESCE(excluded.user_id, participant_session.user_id), "
-    "user_name = CASE WHEN excluded.user_name = '' THEN participant_session.user_name "
-    "ELSE excluded.user_name END";
-// COALESCE keeps the first left_at; writing the same value again passes the immutability
-// trigger.
-constexpr std::string_view kLeave =
+    ":joined_at, NULL) ON CONFLICT (meeting_id, session_key) DO NOTHING";
+constexpr std::string_view kJoinKnown =
+    "UPDATE participant_session SET "
+    "joined_at = COALESCE(joined_at, :joined_at), "
+    "user_id = COALESCE(:user_id, user_id), "
+    "user_name = CASE WHEN :user_name = '' THEN user_name ELSE :user_name END "
+    "WHERE meeting_id = :meeting_id AND session_key = :session_key";
+// Leave: closing an open session is one UPDATE (num_clients - 1); otherwise the session is created
+// closed, or a closed one keeps its first left_at (writing the same value again passes the
+// immutability trigger).
+constexpr std::string_view kLeaveOpen =
+    "UPDATE participant_session SET left_at = :left_at, "
+    "joined_at = COALESCE(joined_at, :joined_at), "
+    "user_id = COALESCE(:user_id, user_id), "
+    "user_name = CASE WHEN :user_name = '' THEN user_name ELSE :user_name END "
+    "WHERE meeting_id = :meeting_id AND session_key = :session_key AND left_at IS NULL";
+constexpr std::string_view kLeaveNew =
     "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
     ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
-    ":joined_at, :left_at) "
-    "ON CONFLICT (meeting_id, session_key) DO UPDATE SET "
-    "left_at = COALESCE(participant_session.left_at, excluded.left_at), "
-    "joined_at = COALESCE(participant_session.joined_at, excluded.joined_at), "
-    "user_id = COALESCE(excluded.user_id, participant_session.user_id), "
-    "user_name = CASE WHEN excluded.user_name = '' THEN participant_session.user_name "
-    "ELSE excluded.user_name END";
+    ":joined_at, :left_at) ON CONFLICT (meeting_id, session_key) DO NOTHING";
+// A session already closed keeps its left_at; the other fields are filled in.
+constexpr std::string_view kLeaveClosed =
+    "UPDATE participant_session SET "
+    "joined_at = COALESCE(joined_at, :joined_at), "
+    "user_id = COALESCE(:user_id, user_id), "
+    "user_name = CASE WHEN :user_name = '' THEN user_name ELSE :user_name END "
+    "WHERE meeting_id = :meeting_id AND session_key = :session_key";
 constexpr std::string_view kCloseIfOpen =
     "UPDATE participant_session SET left_at = :left_at "
     "WHERE meeting_id = :meeting_id AND session_key = :session_key AND left_at IS NULL";
@@ -79,19 +91,57 @@ Result<ParticipantSession> ReadSession(const SqlRow& row) {
 
 }  // namespace
 
-Status ParticipantSessionRepository::Join(Session& session, const ParticipantInfo& info) {
-  auto changed = Exec(session, kJoin, InfoParams(info));
-  if (!changed) return Err(std::move(changed.error()));
-  return Ok();
+Result<bool> ParticipantSessionRepository::Join(Session& session, const ParticipantInfo& info) {
+  auto inserted = Exec(session, kJoinNew, InfoParams(info));
+  if (!inserted) return Err(std::move(inserted.error()));
+  if (*inserted > 0) return true;
+  SqlParams params;
+  params.OptTime("joined_at", info.joined_at)
+      .OptText("user_id", info.user_id)
+      .Text("user_name", info.user_name.value_or(""))
+      .Text("meeting_id", info.meeting_id)
+      .Text("session_key", info.session_key);
+  auto updated = Exec(session, kJoinKnown, params);
+  if (!updated) return Err(std::move(updated.error()));
+  return false;
 }
 
-Status ParticipantSessionRepository::Leave(Session& session, const ParticipantInfo& info,
-                                           TimePoint left_at) {
+Result<bool> ParticipantSessionRepository::Leave(Session& session, const ParticipantInfo& info,
+                                                 TimePoint left_at) {
+  SqlParams close;
+  close.Time("left_at", left_at)
+      .OptTime("joined_at", info.joined_at)
+      .OptText("user_id", info.user_id)
+      .Text("user_name", info.user_name.value_or(""))
+      .Text("meeting_id", info.meeting_id)
+      .Text("session_key", info.session_key);
+  auto close_open = [&]() -> Result<bool> {
+    auto closed = Exec(session, kLeaveOpen, close);
+    if (!closed) return Err(std::move(closed.error()));
+    return *closed > 0;
+  };
+  auto closed = close_open();
+  if (!closed || *closed) return closed;
+  // Not open (or not visible yet): create it closed. On PostgreSQL a concurrent transaction may
+  // be inserting the open row right now: the INSERT waits for it, finds the conflict, and the
+  // second close attempt then sees the committed row (READ COMMITTED: a new snapshot per
+  // statement) — so a close racing a join is never lost from the open count.
   SqlParams params = InfoParams(info);
   params.Time("left_at", left_at);
-  auto changed = Exec(session, kLeave, params);
-  if (!changed) return Err(std::move(changed.error()));
-  return Ok();
+  auto inserted = Exec(session, kLeaveNew, params);
+  if (!inserted) return Err(std::move(inserted.error()));
+  if (*inserted > 0) return false;
+  closed = close_open();
+  if (!closed || *closed) return closed;
+  SqlParams fill;
+  fill.OptTime("joined_at", info.joined_at)
+      .OptText("user_id", info.user_id)
+      .Text("user_name", info.user_name.value_or(""))
+      .Text("meeting_id", info.meeting_id)
+      .Text("session_key", info.session_key);
+  auto filled = Exec(session, kLeaveClosed, fill);
+  if (!filled) return Err(std::move(filled.error()));
+  return false;
 }
 
 Result<bool> ParticipantSessionRepository::CloseIfOpen(Session& session,

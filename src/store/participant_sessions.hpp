@@ -49,11 +49,12 @@ struct ParticipantInfo {
 class ParticipantSessionRepository {
  public:
   // Opens the session (or fills in a row created by an earlier `left`, which stays closed).
-  static Status Join(Session& session, const ParticipantInfo& info);
+  // Returns whether a session was opened (a new open row: the meeting has one more client).
+  static Result<bool> Join(Session& session, const ParticipantInfo& info);
 
   // Closes the session at `left_at`; creates it closed when unknown. A session already closed
-  // keeps its first left_at.
-  static Status Leave(Session& session, const ParticipantInfo& info, TimePoint left_at);
+  // keeps its first left_at. Returns whether an open session was closed (one client fewer).
+  static Result<bool> Leave(Session& session, const ParticipantInfo& info, TimePoint left_at);
 
   // Closes the session if it is open; returns whether it was. For reconciliation.
   static Result<bool> CloseIfOpen(Session& session, std::string_view meeting_id,

@@ -68,14 +68,17 @@ TEST_P(TrackingStoreTest, ParticipantSessionsAreOrderIndependentAndLeftAtImmutab
   const TimePoint joined = At("2026-01-01T01:00:00Z");
   const TimePoint left = At("2026-01-01T01:30:00Z");
   // left before joined: a closed row; the late join fills joined_at and the name, never reopens.
-  ASSERT_TRUE(ParticipantSessionRepository::Leave(session, Info("s1", std::nullopt), left));
-  ASSERT_TRUE(ParticipantSessionRepository::Join(session, Info("s1", joined, "Zoë")));
-  ASSERT_TRUE(ParticipantSessionRepository::Leave(session, Info("s1", std::nullopt),
-                                                  At("2026-01-01T02:00:00Z")));
+  // Each call also says whether it opened / closed a session (num_clients follows that).
+  EXPECT_EQ(ParticipantSessionRepository::Leave(session, Info("s1", std::nullopt), left), false);
+  EXPECT_EQ(ParticipantSessionRepository::Join(session, Info("s1", joined, "Zoë")), false);
+  EXPECT_EQ(ParticipantSessionRepository::Leave(session, Info("s1", std::nullopt),
+                                                At("2026-01-01T02:00:00Z")),
+            false);
   // An open one; a duplicate join with a slightly different joined_at keeps the first.
-  ASSERT_TRUE(ParticipantSessionRepository::Join(session, Info("s2", joined)));
-  ASSERT_TRUE(ParticipantSessionRepository::Join(
-      session, Info("s2", joined + std::chrono::milliseconds(4), "Late name")));
+  EXPECT_EQ(ParticipantSessionRepository::Join(session, Info("s2", joined)), true);
+  EXPECT_EQ(ParticipantSessionRepository::Join(
+                session, Info("s2", joined + std::chrono::milliseconds(4), "Late name")),
+            false);
   auto list = ParticipantSessionRepository::ListForMeeting(session, "m1");
   ASSERT_TRUE(list.has_value());
   ASSERT_EQ(list->size(), 2u);
@@ -91,6 +94,10 @@ TEST_P(TrackingStoreTest, ParticipantSessionsAreOrderIndependentAndLeftAtImmutab
   EXPECT_EQ(ParticipantSessionRepository::CloseIfOpen(session, "m1", "s2", left).value_or(false),
             true);
   EXPECT_EQ(ParticipantSessionRepository::CountOpen(session, "m1").value_or(-1), 0);
+  // Open and close by events: s3 joins (opened), leaves (closed), leaves again (nothing).
+  EXPECT_EQ(ParticipantSessionRepository::Join(session, Info("s3", joined)), true);
+  EXPECT_EQ(ParticipantSessionRepository::Leave(session, Info("s3", std::nullopt), left), true);
+  EXPECT_EQ(ParticipantSessionRepository::Leave(session, Info("s3", std::nullopt), left), false);
   // The schema itself refuses to move left_at.
   auto moved = Exec(session, "UPDATE participant_session SET left_at = :t WHERE session_key = 's1'",
                     SqlParams().Time("t", At("2026-01-01T03:00:00Z")));

@@ -1,5 +1,8 @@
 #include "tracking/apply.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "platforms/daily/daily_client.hpp"
@@ -10,6 +13,7 @@
 #include "store/meetings.hpp"
 #include "store/participant_sessions.hpp"
 #include "store/recordings.hpp"
+#include "store/sql.hpp"
 #include "store/webhook_events.hpp"
 
 namespace reflector::tracking {
@@ -68,6 +72,7 @@ Status QueueRecordingProcess(store::Session& session, const std::string& recordi
 EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& event,
                               const store::Meeting& meeting, const ParticipantEvent& p,
                               TimePoint now) {
+  int64_t delta = 0;  // change in open sessions
   if (!p.session_key.empty()) {
     store::ParticipantInfo info;
     info.meeting_id = meeting.id;
@@ -78,10 +83,14 @@ EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& even
     info.user_name = p.user_name;
     info.joined_at = p.joined_at;
     if (p.joined) {
-      REFLECTOR_RETURN_IF_ERROR(store::ParticipantSessionRepository::Join(session, info));
+      auto opened = store::ParticipantSessionRepository::Join(session, info);
+      if (!opened) return Err(std::move(opened.error()));
+      delta = *opened ? 1 : 0;
     } else {
-      REFLECTOR_RETURN_IF_ERROR(
-          store::ParticipantSessionRepository::Leave(session, info, p.left_at.value_or(now)));
+      auto closed =
+          store::ParticipantSessionRepository::Leave(session, info, p.left_at.value_or(now));
+      if (!closed) return Err(std::move(closed.error()));
+      delta = *closed ? -1 : 0;
     }
   }
   if (event.provider == platforms::kWhereby) {
@@ -93,11 +102,12 @@ EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& even
     }
     return Done();
   }
-  // Daily and mock: num_clients = open sessions.
-  auto open = store::ParticipantSessionRepository::CountOpen(session, meeting.id);
-  if (!open) return Err(std::move(open.error()));
-  REFLECTOR_RETURN_IF_ERROR(
-      store::MeetingStateRepository::SetNumClients(session, meeting.id, *open));
+  // Daily and mock: num_clients = open sessions, kept by the transitions (counting the open
+  // sessions on every event costs O(participants)); presence reconciliation recounts.
+  if (delta != 0) {
+    REFLECTOR_RETURN_IF_ERROR(
+        store::MeetingStateRepository::AddNumClients(session, meeting.id, delta));
+  }
   if (event.provider == platforms::kDaily) {
     // A webhook can be lost or late: the presence poll repairs the picture, coalesced per
     // meeting (contract §5.1).
@@ -258,6 +268,28 @@ std::string RecordingDedupKey(std::string_view recording_id) {
   return "recording:" + std::string(recording_id);
 }
 
+namespace {
+
+// One event inside an open write transaction: record its id, apply its effects. The caller
+// commits an kOk, and undoes a kDuplicate or kIgnored (rollback, or rollback to a savepoint).
+Result<Applied> ApplyInTransaction(store::Session& session, const ProviderEvent& event,
+                                   const ApplyOptions& options, TimePoint now) {
+  auto inserted =
+      store::WebhookEventRepository::Record(session, event.provider, event.id, event.type, now);
+  if (!inserted) return Err(std::move(inserted.error()));
+  if (!*inserted) return Applied{Outcome::kDuplicate, {}, {}};
+  std::string meeting_id;
+  auto effects = ApplyEffects(session, event, options, now, meeting_id);
+  if (!effects) return Err(std::move(effects.error()));
+  if (*effects) {
+    // Nothing to do: the caller leaves no trace, not even the event id.
+    return Applied{Outcome::kIgnored, std::move((*effects)->reason), std::move(meeting_id)};
+  }
+  return Applied{Outcome::kOk, {}, std::move(meeting_id)};
+}
+
+}  // namespace
+
 Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, const Clock& clock,
                            const ApplyOptions& options) {
   // A unique violation means a concurrent transaction inserted the same row first; the retry
@@ -271,33 +303,17 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
     }
     auto tx = session.Begin(store::TxMode::kWrite);
     if (!tx) return Err(std::move(tx.error()));
-    const TimePoint now = clock.Now();
-    auto inserted =
-        store::WebhookEventRepository::Record(session, event.provider, event.id, event.type, now);
-    if (!inserted) {
-      if (inserted.error().code == Code::kAlreadyExists) {
-        last = std::move(inserted.error());
+    auto applied = ApplyInTransaction(session, event, options, clock.Now());
+    if (!applied) {
+      if (applied.error().code == Code::kAlreadyExists) {
+        last = std::move(applied.error());
         continue;
       }
-      return Err(std::move(inserted.error()));
+      return Err(std::move(applied.error()));
     }
-    if (!*inserted) {
+    if (applied->outcome != Outcome::kOk) {
       (void)tx->Rollback();
-      return Applied{Outcome::kDuplicate, {}, {}};
-    }
-    std::string meeting_id;
-    auto effects = ApplyEffects(session, event, options, now, meeting_id);
-    if (!effects) {
-      if (effects.error().code == Code::kAlreadyExists) {
-        last = std::move(effects.error());
-        continue;
-      }
-      return Err(std::move(effects.error()));
-    }
-    if (*effects) {
-      // Nothing to do: leave no trace, not even the event id.
-      (void)tx->Rollback();
-      return Applied{Outcome::kIgnored, std::move((*effects)->reason), std::move(meeting_id)};
+      return applied;
     }
     auto committed = tx->Commit();
     if (!committed) {
@@ -307,9 +323,129 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
       }
       return Err(std::move(committed.error()));
     }
-    return Applied{Outcome::kOk, {}, std::move(meeting_id)};
+    return applied;
   }
   return Err(std::move(last));
+}
+
+// ---- EventApplier ----
+
+struct EventApplier::Pending {
+  const ProviderEvent* event = nullptr;
+  std::optional<Result<Applied>> result;
+};
+
+EventApplier::EventApplier(store::Database& db, const Clock& clock, ApplyOptions options,
+                           size_t max_batch)
+    : db_(db),
+      clock_(clock),
+      options_(std::move(options)),
+      max_batch_(std::max<size_t>(1, max_batch)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+EventApplier::~EventApplier() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_all();
+  writer_.join();
+  if (batches_ > 0) {
+    spdlog::info("webhook events: {} applied in {} transactions ({:.1f} per commit)",
+                 batched_events_, batches_,
+                 static_cast<double>(batched_events_) / static_cast<double>(batches_));
+  }
+}
+
+Result<Applied> EventApplier::Apply(const ProviderEvent& event) {
+  Pending pending;
+  pending.event = &event;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Err(Code::kUnavailable, "Database unavailable", "shutting down");
+  queue_.push_back(&pending);
+  ++pending_;
+  wake_writer_.notify_one();
+  done_.wait(lock, [&] { return pending.result.has_value(); });
+  --pending_;
+  return std::move(*pending.result);
+}
+
+void EventApplier::WriterLoop() {
+  std::vector<Pending*> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // Pending callers are always served, also while stopping (they were accepted).
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batches_ += 1;
+      batched_events_ += batch.size();
+    }
+    done_.notify_all();
+    batch.clear();
+  }
+}
+
+void EventApplier::RunBatch(std::vector<Pending*>& batch) {
+  // Results are published under mu_ (the callers read them there).
+  auto publish = [&](Pending* pending, Result<Applied> result) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending->result = std::move(result);
+  };
+  auto one_by_one = [&] {
+    for (Pending* pending : batch) {
+      publish(pending, ApplyEvent(db_, *pending->event, clock_, options_));
+    }
+  };
+  if (batch.size() == 1) return one_by_one();
+
+  // The group commit: one write transaction, one savepoint per event so that an ignored event
+  // leaves no trace while its neighbours commit. Any error (a lost connection, a unique
+  // violation raced by another process) discards the whole batch, and every event is then
+  // applied on its own, with ApplyEvent's retry — so an error is reported only for the event
+  // that has it.
+  std::vector<Result<Applied>> results;
+  results.reserve(batch.size());
+  bool failed = false;
+  {
+    auto session = db_.Acquire();
+    auto tx = session.Begin(store::TxMode::kWrite);
+    failed = !tx.has_value();
+    for (size_t i = 0; !failed && i < batch.size(); ++i) {
+      failed = !store::Exec(session, "SAVEPOINT reflector_event");
+      if (failed) break;
+      auto applied = ApplyInTransaction(session, *batch[i]->event, options_, clock_.Now());
+      failed = !applied.has_value();
+      if (failed) break;
+      if (applied->outcome != Outcome::kOk) {
+        failed = !store::Exec(session, "ROLLBACK TO SAVEPOINT reflector_event");
+      }
+      failed = failed || !store::Exec(session, "RELEASE SAVEPOINT reflector_event");
+      results.push_back(std::move(applied));
+    }
+    if (!failed) failed = !tx->Commit().has_value();
+  }
+  if (failed) return one_by_one();
+  for (size_t i = 0; i < batch.size(); ++i) publish(batch[i], std::move(results[i]));
+}
+
+size_t EventApplier::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_;
+}
+
+EventApplier::Stats EventApplier::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Stats{batches_, batched_events_};
 }
 
 }  // namespace reflector::tracking

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "fakes/fake_clock.hpp"
@@ -12,6 +13,7 @@
 #include "store/meeting_sessions.hpp"
 #include "store/participant_sessions.hpp"
 #include "store/recordings.hpp"
+#include "store/sql.hpp"
 #include "tracking/events.hpp"
 #include "tracking/tracking_test_support.hpp"
 
@@ -375,6 +377,88 @@ TEST_P(ApplyTest, ConcurrentDifferentEventsOnOneSessionAllApply) {
   ASSERT_EQ(sessions.size(), 1u);
   EXPECT_EQ(sessions[0].left_at, FromUnixSeconds(kT0 + 10));
   EXPECT_EQ(GetMeeting("meeting-daily").num_clients, 0);
+}
+
+// The group commit (EventApplier): events applied together give the outcomes ApplyEvent gives
+// them one by one — duplicates inside one batch, an ignored event between applied ones leaving no
+// trace, num_clients from the opened sessions.
+TEST_P(ApplyTest, EventApplierBatchesConcurrentEventsWithUnchangedOutcomes) {
+  ApplyOptions options;
+  EventApplier applier(db(), clock_, options);
+  std::vector<ProviderEvent> events;
+  auto add = [&](const std::string& body) {
+    auto parsed = ParseDailyEvent(body);
+    ASSERT_TRUE(parsed.has_value() && parsed->event.has_value());
+    events.push_back(*parsed->event);
+  };
+  constexpr int kSessions = 12;
+  for (int i = 0; i < kSessions; ++i) {
+    add(DailyParticipant("j" + std::to_string(i), "participant.joined", "s" + std::to_string(i),
+                         kT0 + i));
+  }
+  add(DailyParticipant("j0", "participant.joined", "s0", kT0));  // duplicates of j0
+  add(DailyParticipant("j0", "participant.joined", "s0", kT0));
+  add(DailyParticipant("x1", "participant.joined", "s-x", kT0, std::nullopt, "unknown-room"));
+  add(DailyParticipant("x2", "participant.joined", "s-y", kT0, std::nullopt, "unknown-room"));
+
+  // On SQLite, hold the write lock so that every event queues up behind the first one: the
+  // rest must then be written as one batch (PostgreSQL has no such global lock; its batches
+  // form as they come).
+  std::optional<store::Session> blocker_session;
+  std::optional<store::Transaction> blocker;
+  if (!postgres()) {
+    blocker_session.emplace(db().Acquire());
+    auto tx = blocker_session->Begin(store::TxMode::kWrite);
+    ASSERT_TRUE(tx.has_value());
+    blocker.emplace(std::move(*tx));
+  }
+  std::vector<std::optional<Result<Applied>>> results(events.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < events.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = applier.Apply(events[i]); });
+  }
+  if (blocker) {
+    // Every event accepted: the writer holds the first batch (waiting for the lock), the others
+    // queue behind it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (applier.pending() < events.size() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(applier.pending(), events.size());
+    ASSERT_TRUE(blocker->Commit().has_value());
+  }
+  for (auto& t : threads) t.join();
+
+  int ok = 0, duplicate = 0, ignored = 0;
+  for (auto& result : results) {
+    ASSERT_TRUE(result.has_value() && result->has_value())
+        << (result && !*result ? (*result).error().ToString() : "no result");
+    switch ((*result)->outcome) {
+      case Outcome::kOk:
+        ++ok;
+        break;
+      case Outcome::kDuplicate:
+        ++duplicate;
+        break;
+      case Outcome::kIgnored:
+        ++ignored;
+        break;
+    }
+  }
+  EXPECT_EQ(ok, kSessions);
+  EXPECT_EQ(duplicate, 2);
+  EXPECT_EQ(ignored, 2);
+  EXPECT_EQ(Sessions("meeting-daily").size(), static_cast<size_t>(kSessions));
+  EXPECT_EQ(GetMeeting("meeting-daily").num_clients, kSessions);
+  auto session = db().Acquire();
+  auto stored = store::Query(session, "SELECT COUNT(*) FROM webhook_event", {}, 1);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ((*stored)[0][0], std::to_string(kSessions)) << "ignored events leave no trace";
+  const auto stats = applier.stats();
+  EXPECT_EQ(stats.events, events.size());
+  if (!postgres()) {
+    EXPECT_LE(stats.batches, 2u) << "the queued events were not batched";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApplyTest, reflector::testing::TestBackends(),

@@ -34,13 +34,17 @@ class PresenceTest : public TrackingDbTest {
   Status Open(const std::string& key, TimePoint joined) {
     auto session = db().Acquire();
     store::ParticipantInfo info{"meeting-daily", "room-1", "daily", key, std::nullopt, "x", joined};
-    return store::ParticipantSessionRepository::Join(session, info);
+    auto opened = store::ParticipantSessionRepository::Join(session, info);
+    if (!opened) return Err(opened.error());
+    return Ok();
   }
 
   Status Close(const std::string& key, TimePoint joined, TimePoint left) {
     auto session = db().Acquire();
     store::ParticipantInfo info{"meeting-daily", "room-1", "daily", key, std::nullopt, "x", joined};
-    return store::ParticipantSessionRepository::Leave(session, info, left);
+    auto closed = store::ParticipantSessionRepository::Leave(session, info, left);
+    if (!closed) return Err(closed.error());
+    return Ok();
   }
 
   std::map<std::string, store::ParticipantSession> Sessions() {

@@ -62,10 +62,9 @@ TEST_F(DailyWebhookCommandTest, SetupReplacesEveryWebhookWithOursAndDailysPingPa
   ASSERT_EQ(hooks.size(), 1u);
   EXPECT_EQ(hooks[0]["url"], server.base_url() + "/v1/daily/webhook");
   EXPECT_EQ(hooks[0]["hmac"], kSecret);
-  EXPECT_EQ(hooks[0]["eventTypes"],
-            json({"participant.joined", "participant.left", "recording.started",
-                  "recording.ready-to-download", "recording.error", "meeting.started",
-                  "meeting.ended"}));
+  EXPECT_EQ(hooks[0]["eventTypes"], json({"participant.joined", "participant.left",
+                                          "recording.started", "recording.ready-to-download",
+                                          "recording.error", "meeting.started", "meeting.ended"}));
   EXPECT_EQ(daily_.requests(fakes::kDailyDeleteWebhook).size(), 2u);
 
   auto [status_code, status_output] = server.RunCommand({"daily-webhook", "status"});
