@@ -27,6 +27,11 @@ constexpr std::string_view kSelectQueuedByDedupKey =
 constexpr std::string_view kSelectJobById =
     "SELECT " REFLECTOR_JOB_COLUMNS " FROM job WHERE id = :id";
 
+// Whether Claim has anything to do, without taking SQLite's write lock: idle workers poll often.
+constexpr std::string_view kAnythingClaimable =
+    "SELECT id FROM job WHERE (status = 'queued' AND run_at <= :now) OR "
+    "(status = 'running' AND lease_until < :now) LIMIT 1";
+
 // Expired leases of jobs without attempts left: their worker died on the last attempt.
 constexpr std::string_view kBuryExpired =
     "UPDATE job SET status = 'dead', finished_at = :now, updated_at = :now, lease_until = NULL, "
@@ -177,6 +182,14 @@ Result<Job> JobRepository::Get(Session& session, std::string_view id) {
 Result<std::optional<Job>> JobRepository::Claim(Session& session, std::string_view worker_id,
                                                 TimePoint now, std::chrono::milliseconds lease,
                                                 const std::vector<std::string>& kinds) {
+  if (session.in_transaction()) {
+    return Err(Code::kFailedPrecondition, "database error",
+               "JobRepository::Claim runs its own transaction");
+  }
+  // A cheap read first (the claim below re-checks everything under its lock).
+  auto any = QueryOptional(session, kAnythingClaimable, SqlParams().Time("now", now), 1);
+  if (!any) return Err(any.error());
+  if (!*any) return std::optional<Job>();
   auto tx = session.Begin(TxMode::kWrite);
   if (!tx) return Err(tx.error());
   auto claimed = ClaimIn(session, worker_id, now, lease, kinds);

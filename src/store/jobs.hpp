@@ -134,8 +134,9 @@ class JobRepository {
   // their last error). nullopt when nothing is claimable.
   // Two callers never claim the same job: PostgreSQL picks the row with FOR UPDATE SKIP LOCKED in
   // the claiming UPDATE; SQLite runs in one write transaction (BEGIN IMMEDIATE). Runs in its own
-  // transaction: kFailedPrecondition if `session` has one open. Database errors (kUnavailable when
-  // SQLite stays busy beyond its busy timeout).
+  // transaction (after a plain read that finds nothing to claim cheaply, so idle pollers do not
+  // take SQLite's write lock): kFailedPrecondition if `session` has one open. Database errors
+  // (kUnavailable when SQLite stays busy beyond its busy timeout).
   static Result<std::optional<Job>> Claim(Session& session, std::string_view worker_id,
                                           TimePoint now, std::chrono::milliseconds lease,
                                           const std::vector<std::string>& kinds = {});
