@@ -341,6 +341,16 @@ TEST_P(JobsApiTest, ListingJobsNeedsAnAuthenticatedUser) {
   ASSERT_TRUE(with_key);
   EXPECT_EQ(with_key->status, 200);
   EXPECT_EQ(json::parse(with_key->body)["total"], 0);
+
+  auto openapi = server.client().Get("/openapi.json");
+  ASSERT_TRUE(openapi);
+  json doc = json::parse(openapi->body);
+  const json& op = doc["paths"]["/v1/jobs"]["get"];
+  EXPECT_EQ(op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/PageJob");
+  EXPECT_TRUE(op["responses"].contains("401"));
+  EXPECT_EQ(op["parameters"].size(), 4u);
+  EXPECT_TRUE(doc["components"]["schemas"]["Job"]["properties"].contains("last_error"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest, ::testing::Values("sqlite", "postgres"),
