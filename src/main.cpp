@@ -40,8 +40,10 @@ int main(int argc, char** argv) {
       "migrations, then runs jobs on WORKER_THREADS threads (0 counts as 1). Any number of\n"
       "workers (and `serve` processes, which run WORKER_THREADS in-process workers) may share\n"
       "one database: a job runs on one worker at a time, failed jobs are retried with backoff,\n"
-      "and the job of a worker that dies runs again elsewhere after JOB_LEASE_SECONDS. To run\n"
-      "jobs only in workers, start `serve` with WORKER_THREADS=0.");
+      "and the job of a worker that dies runs again elsewhere after JOB_LEASE_SECONDS. On\n"
+      "SIGTERM/SIGINT running jobs get JOB_STOP_GRACE_SECONDS to finish (then they run again\n"
+      "elsewhere once their lease expires) and the worker exits 0. To run jobs only in\n"
+      "workers, start `serve` with WORKER_THREADS=0.");
 
   auto* migrate = cli.add_subcommand("migrate", "Show or change the database schema version");
   std::string action = "status";

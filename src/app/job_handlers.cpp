@@ -45,6 +45,7 @@ jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {
   jobs::JobRunnerOptions options;
   options.threads = threads;
   options.lease = std::chrono::seconds(config.job_lease_seconds);
+  options.stop_grace = std::chrono::seconds(config.job_stop_grace_seconds);
   return options;
 }
 

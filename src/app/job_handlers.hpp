@@ -19,7 +19,8 @@ struct JobHandlerDeps {
 // Registers the handler of every job kind (store::job_kind) this binary can run.
 void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps);
 
-// Runner options from the configuration: `threads` workers, lease JOB_LEASE_SECONDS.
+// Runner options from the configuration: `threads` workers, lease JOB_LEASE_SECONDS, stop grace
+// JOB_STOP_GRACE_SECONDS.
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads);
 
 }  // namespace reflector::app

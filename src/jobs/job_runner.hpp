@@ -85,7 +85,7 @@ struct JobRunnerOptions {
   std::chrono::milliseconds heartbeat_interval{0};
   std::chrono::milliseconds backoff_base{std::chrono::seconds(1)};
   std::chrono::milliseconds backoff_cap{std::chrono::minutes(10)};
-  // Stop() waits this long for running handlers.
+  // Stop() waits this long for running handlers (JOB_STOP_GRACE_SECONDS).
   std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
   // Uniform in [0, 1); default a seeded std::mt19937_64. Called under a lock.
   std::function<double()> random;

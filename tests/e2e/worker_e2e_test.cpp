@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -174,6 +175,99 @@ TEST(WorkerE2eTest, KilledMidJobTheJobCompletesOnceAfterRestart) {
 
   second->Signal(SIGTERM);
   EXPECT_EQ(second->WaitForExit(15s), 0) << second->Output();
+}
+
+// Holds recording.process handlers: a PostgreSQL transaction that locks table `recording`.
+class RecordingTableLock {
+ public:
+  explicit RecordingTableLock(const std::string& url) {
+    auto db = store::Database::Open(url, 1);
+    EXPECT_TRUE(db.has_value());
+    if (!db) return;
+    db_ = std::move(*db);
+    session_.emplace(db_->Acquire());
+    auto tx = session_->Begin();
+    EXPECT_TRUE(tx.has_value());
+    if (!tx) return;
+    tx_.emplace(std::move(*tx));
+    auto locked = store::Exec(*session_, "LOCK TABLE recording IN ACCESS EXCLUSIVE MODE");
+    EXPECT_TRUE(locked.has_value()) << locked.error().ToString();
+    held_ = locked.has_value();
+  }
+  bool held() const { return held_; }
+  void Release() {
+    if (tx_) {
+      EXPECT_TRUE(tx_->Rollback().has_value());
+    }
+    tx_.reset();
+  }
+
+ private:
+  std::unique_ptr<store::Database> db_;
+  std::optional<store::Session> session_;
+  std::optional<store::Transaction> tx_;
+  bool held_ = false;
+};
+
+TEST(WorkerE2eTest, SigtermLetsTheRunningJobFinishWithinTheGrace) {
+  REFLECTOR_SKIP_IF_NO_BACKEND("postgres");
+  WorkerFixture fixture("postgres");
+  ASSERT_EQ(fixture.error(), "");
+  std::string job_id;
+  {
+    auto session = fixture.db().Acquire();
+    job_id = fixture.AddRecordingJob(session, "rec-graceful");
+  }
+  RecordingTableLock lock(fixture.url());
+  ASSERT_TRUE(lock.held());
+  ChildProcess* worker = fixture.StartWorker({{"JOB_STOP_GRACE_SECONDS", "30"}});
+  ASSERT_NE(worker, nullptr);
+  ASSERT_TRUE(Eventually([&] { return fixture.Get(job_id).status == "running"; }))
+      << worker->Output();
+
+  worker->Signal(SIGTERM);
+  ASSERT_TRUE(worker->WaitForOutput(std::regex("stopping the job runner"), 10s))
+      << worker->Output();
+  lock.Release();  // the handler can finish now, within the grace
+  EXPECT_EQ(worker->WaitForExit(30s), 0) << worker->Output();
+  store::Job job = fixture.Get(job_id);
+  EXPECT_EQ(job.status, "succeeded");
+  EXPECT_EQ(job.attempts, 1);
+}
+
+TEST(WorkerE2eTest, SigtermPastTheGraceLeavesTheJobToAnotherWorker) {
+  REFLECTOR_SKIP_IF_NO_BACKEND("postgres");
+  WorkerFixture fixture("postgres");
+  ASSERT_EQ(fixture.error(), "");
+  std::string job_id;
+  {
+    auto session = fixture.db().Acquire();
+    job_id = fixture.AddRecordingJob(session, "rec-stuck");
+  }
+  RecordingTableLock lock(fixture.url());
+  ASSERT_TRUE(lock.held());
+  ChildProcess* first =
+      fixture.StartWorker({{"JOB_STOP_GRACE_SECONDS", "1"}, {"JOB_LEASE_SECONDS", "2"}});
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(Eventually([&] { return fixture.Get(job_id).status == "running"; }))
+      << first->Output();
+
+  first->Signal(SIGTERM);
+  EXPECT_EQ(first->WaitForExit(15s), 0) << first->Output();
+  EXPECT_THAT(first->Output(), HasSubstr("still running after the 1000 ms stop grace"));
+  store::Job job = fixture.Get(job_id);
+  EXPECT_EQ(job.status, "running");  // still claimed, with its lease
+  EXPECT_THAT(job.locked_by.value_or(""), HasSubstr(PidTag(*first)));
+  lock.Release();
+
+  ChildProcess* second = fixture.StartWorker({{"JOB_LEASE_SECONDS", "2"}});
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(Eventually([&] {
+    job = fixture.Get(job_id);
+    return job.status == "succeeded";
+  })) << second->Output();
+  EXPECT_EQ(job.attempts, 2);
+  EXPECT_THAT(job.locked_by.value_or(""), HasSubstr(PidTag(*second)));
 }
 
 TEST(WorkerE2eTest, TwoWorkersOnOnePostgresNeverRunTheSameJob) {
