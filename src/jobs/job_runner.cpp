@@ -94,8 +94,8 @@ void JobRunner::AddPeriodic(std::string kind, std::chrono::milliseconds interval
   periodic_[std::move(kind)] = Periodic{interval, std::move(payload_json), max_attempts};
 }
 
-Status JobRunner::EnsurePeriodic(store::Session& session, const std::string& kind,
-                                 TimePoint run_at) {
+Status JobRunner::EnsurePeriodic(store::Session& session, const std::string& kind, TimePoint run_at,
+                                 bool unless_running) {
   const Periodic& periodic = periodic_.at(kind);
   store::NewJob job;
   job.kind = kind;
@@ -103,7 +103,9 @@ Status JobRunner::EnsurePeriodic(store::Session& session, const std::string& kin
   job.dedup_key = PeriodicKey(kind);
   job.run_at = run_at;
   job.max_attempts = periodic.max_attempts;
-  auto enqueued = store::JobRepository::Enqueue(session, job, clock_.Now());
+  auto enqueued = unless_running
+                      ? store::JobRepository::EnqueueUnlessActive(session, job, clock_.Now())
+                      : store::JobRepository::Enqueue(session, job, clock_.Now());
   if (!enqueued) return Err(enqueued.error());
   return Ok();
 }
@@ -115,7 +117,8 @@ Status JobRunner::Start() {
       return Err(Code::kFailedPrecondition, "Periodic job " + kind + " has no handler");
     }
     auto session = db_.Acquire();
-    auto ensured = EnsurePeriodic(session, kind, clock_.Now());
+    // A copy running elsewhere schedules its successor itself.
+    auto ensured = EnsurePeriodic(session, kind, clock_.Now(), /*unless_running=*/true);
     if (!ensured) {
       Error error = ensured.error();
       error.message = "cannot schedule periodic job " + kind + ": " + error.message;
@@ -169,6 +172,7 @@ bool JobRunner::Stop() {
 
 void JobRunner::WorkerLoop(int index) {
   const std::string worker = fmt::format("{}/{}", worker_id_, index);
+  bool claim_failing = false;  // log a failing database once, not on every poll
   for (;;) {
     uint64_t generation = 0;
     {
@@ -177,7 +181,7 @@ void JobRunner::WorkerLoop(int index) {
       ++active_;
       generation = wake_generation_;
     }
-    const bool ran = RunOne(worker);
+    const bool ran = RunOne(worker, claim_failing);
     std::unique_lock lock(mu_);
     --active_;
     if (active_ == 0) idle_.notify_all();
@@ -218,15 +222,21 @@ std::chrono::milliseconds JobRunner::RetryDelay(int attempt) {
   return BackoffDelay(attempt, options_.backoff_base, options_.backoff_cap, u);
 }
 
-bool JobRunner::RunOne(const std::string& worker) {
+bool JobRunner::RunOne(const std::string& worker, bool& claim_failing) {
   std::optional<store::Job> job;
   {
     auto session = db_.Acquire();
     auto claimed = store::JobRepository::Claim(session, worker, clock_.Now(), options_.lease);
     if (!claimed) {
-      spdlog::warn("job runner {}: claim failed: {}", worker, claimed.error().ToString());
+      if (!claim_failing) {
+        spdlog::warn("job runner {}: cannot claim jobs: {} (retrying every {} ms)", worker,
+                     claimed.error().ToString(), options_.poll_interval.count());
+      }
+      claim_failing = true;
       return false;
     }
+    if (claim_failing) spdlog::info("job runner {}: claiming jobs again", worker);
+    claim_failing = false;
     if (!*claimed) return false;
     job = std::move(**claimed);
   }
@@ -290,7 +300,8 @@ void JobRunner::Finish(const std::string& worker, const JobContext& job, const S
       } else {
         done = store::JobRepository::Succeed(session, job.id, worker, now);
         if (done && *done) {
-          auto next = EnsurePeriodic(session, job.kind, now + periodic->second.interval);
+          auto next = EnsurePeriodic(session, job.kind, now + periodic->second.interval,
+                                     /*unless_running=*/false);
           if (!next) done = Err(next.error());
         }
         if (done) {
@@ -338,7 +349,8 @@ void JobRunner::Finish(const std::string& worker, const JobContext& job, const S
   }
   if (is_periodic &&
       (*failed == store::FailOutcome::kDead || *failed == store::FailOutcome::kCoalesced)) {
-    auto next = EnsurePeriodic(session, job.kind, now + periodic->second.interval);
+    auto next = EnsurePeriodic(session, job.kind, now + periodic->second.interval,
+                               /*unless_running=*/false);
     if (!next) {
       spdlog::error("periodic job {}: cannot schedule the next run: {}", job.kind,
                     next.error().ToString());

@@ -17,7 +17,7 @@
 // its lease expires and another worker runs the job again. Handlers must be idempotent.
 //
 // Periodic jobs (AddPeriodic): one queued copy across every process, kept by the dedup key
-// "periodic:<kind>". Start() enqueues it (coalescing into the copy another process queued); after
+// "periodic:<kind>". Start() enqueues it unless a copy is queued or running already; after
 // the job finishes (succeeded, dead or coalesced) the runner that ran it enqueues the next one
 // at now + interval, in the same transaction as Succeed. A process that crashes mid-run leaves the
 // job running until its lease expires, and then it is claimed and run again, so the schedule is
@@ -135,10 +135,14 @@ class JobRunner {
   };
   void WorkerLoop(int index);
   void HeartbeatLoop();
-  // Claims and runs one job; false when there was none (or the claim failed).
-  bool RunOne(const std::string& worker);
+  // Claims and runs one job; false when there was none (or the claim failed: `claim_failing`
+  // tracks that, so a database outage is logged once per worker, not once per poll).
+  bool RunOne(const std::string& worker, bool& claim_failing);
   void Finish(const std::string& worker, const JobContext& job, const Status& outcome);
-  Status EnsurePeriodic(store::Session& session, const std::string& kind, TimePoint run_at);
+  // Enqueues the periodic job `kind` at `run_at` unless a copy is queued (or, with
+  // `unless_running`, running).
+  Status EnsurePeriodic(store::Session& session, const std::string& kind, TimePoint run_at,
+                        bool unless_running);
   std::chrono::milliseconds RetryDelay(int attempt);
 
   store::Database& db_;

@@ -24,6 +24,9 @@ constexpr std::string_view kInsertJob =
     "ON CONFLICT (dedup_key) WHERE status = 'queued' DO NOTHING RETURNING id";
 constexpr std::string_view kSelectQueuedByDedupKey =
     "SELECT id FROM job WHERE dedup_key = :dedup_key AND status = 'queued'";
+constexpr std::string_view kSelectActiveByDedupKey =
+    "SELECT id FROM job WHERE dedup_key = :dedup_key AND status IN ('queued', 'running') "
+    "ORDER BY status DESC LIMIT 1";
 constexpr std::string_view kSelectJobById =
     "SELECT " REFLECTOR_JOB_COLUMNS " FROM job WHERE id = :id";
 
@@ -169,6 +172,18 @@ Result<Enqueued> JobRepository::Enqueue(Session& session, const NewJob& job, Tim
   }
   return Err(Code::kUnavailable, "Could not enqueue the job: its dedup key keeps changing state",
              "dedup_key " + job.dedup_key.value_or(""));
+}
+
+Result<Enqueued> JobRepository::EnqueueUnlessActive(Session& session, const NewJob& job,
+                                                    TimePoint now) {
+  if (!job.dedup_key) {
+    return Err(Code::kInvalidArgument, "EnqueueUnlessActive needs a dedup key");
+  }
+  auto active = QueryOptional(session, kSelectActiveByDedupKey,
+                              SqlParams().Text("dedup_key", *job.dedup_key), 1);
+  if (!active) return Err(active.error());
+  if (*active) return Enqueued{(**active)[0].value_or(""), true};
+  return Enqueue(session, job, now);
 }
 
 Result<Job> JobRepository::Get(Session& session, std::string_view id) {

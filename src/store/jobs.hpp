@@ -123,6 +123,13 @@ class JobRepository {
   // kInvalidArgument for an empty kind or max_attempts < 1; database errors (store/database.hpp).
   static Result<Enqueued> Enqueue(Session& session, const NewJob& job, TimePoint now);
 
+  // As Enqueue, but also coalesces into a *running* job with the same dedup key (returning it,
+  // coalesced = true). For schedules that must not gain a copy while one runs (periodic jobs
+  // ensured at start-up). A job inserted and claimed by another process between this call's check
+  // and its insert can still slip through; the check narrows that to a few statements' time.
+  // kInvalidArgument also when the job has no dedup key.
+  static Result<Enqueued> EnqueueUnlessActive(Session& session, const NewJob& job, TimePoint now);
+
   // The job with this id. kNotFound; database errors.
   static Result<Job> Get(Session& session, std::string_view id);
 

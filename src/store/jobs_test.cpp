@@ -158,6 +158,36 @@ TEST_P(JobsTest, SameDedupKeyCoalescesWhileQueuedOnly) {
   EXPECT_NE(third->job_id, first->job_id);
 }
 
+TEST_P(JobsTest, EnqueueUnlessActiveAlsoCoalescesIntoARunningJob) {
+  auto session = db().Acquire();
+  NewJob job;
+  job.kind = "tick";
+  job.dedup_key = "periodic:tick";
+  auto first = JobRepository::EnqueueUnlessActive(session, job, kT0);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_FALSE(first->coalesced);
+  auto queued = JobRepository::EnqueueUnlessActive(session, job, kT0);
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_TRUE(queued->coalesced);
+  EXPECT_EQ(queued->job_id, first->job_id);
+
+  ASSERT_EQ(Claim("w", kT0)->id, first->job_id);
+  auto running = JobRepository::EnqueueUnlessActive(session, job, kT0);
+  ASSERT_TRUE(running.has_value());
+  EXPECT_TRUE(running->coalesced);
+  EXPECT_EQ(running->job_id, first->job_id);
+  // Plain Enqueue only coalesces into queued jobs.
+  auto plain = JobRepository::Enqueue(session, job, kT0);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(plain->coalesced);
+
+  NewJob keyless;
+  keyless.kind = "tick";
+  auto bad = JobRepository::EnqueueUnlessActive(session, keyless, kT0);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Code::kInvalidArgument);
+}
+
 TEST_P(JobsTest, EnqueueInsideTransactionCommitsOrRollsBackWithIt) {
   auto session = db().Acquire();
   NewJob job;
