@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <csignal>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
@@ -74,6 +75,11 @@ class WorkerFixture {
 
   // A recording row and a recording.process job for it; returns the job id.
   std::string AddRecordingJob(store::Session& session, const std::string& recording_id) {
+    AddRecording(session, recording_id);
+    return EnqueueRecordingJob(session, recording_id);
+  }
+
+  void AddRecording(store::Session& session, const std::string& recording_id) {
     auto inserted =
         store::Exec(session,
                     "INSERT INTO recording (id, bucket_name, object_key, recorded_at) VALUES (:id, "
@@ -83,6 +89,9 @@ class WorkerFixture {
                         .Text("key", "recordings/" + recording_id + ".mp4")
                         .Time("at", std::chrono::system_clock::now()));
     EXPECT_TRUE(inserted.has_value()) << inserted.error().ToString();
+  }
+
+  std::string EnqueueRecordingJob(store::Session& session, const std::string& recording_id) {
     store::NewJob job;
     job.kind = std::string(store::job_kind::kRecordingProcess);
     job.payload_json = json({{"recording_id", recording_id}}).dump();
@@ -275,46 +284,75 @@ TEST(WorkerE2eTest, TwoWorkersOnOnePostgresNeverRunTheSameJob) {
   WorkerFixture fixture("postgres");
   ASSERT_EQ(fixture.error(), "");
   constexpr int kJobs = 200;
+  constexpr int kThreadsPerWorker = 2;
   {
     auto session = fixture.db().Acquire();
     auto tx = session.Begin();
     ASSERT_TRUE(tx.has_value());
-    for (int i = 0; i < kJobs; ++i) fixture.AddRecordingJob(session, "rec-" + std::to_string(i));
+    for (int i = 0; i < kJobs; ++i) fixture.AddRecording(session, "rec-" + std::to_string(i));
     ASSERT_TRUE(tx->Commit().has_value());
   }
-  ChildProcess* a = fixture.StartWorker({{"WORKER_THREADS", "2"}});
-  ChildProcess* b = fixture.StartWorker({{"WORKER_THREADS", "2"}});
+  ChildProcess* a = fixture.StartWorker({{"WORKER_THREADS", std::to_string(kThreadsPerWorker)}});
+  ChildProcess* b = fixture.StartWorker({{"WORKER_THREADS", std::to_string(kThreadsPerWorker)}});
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-
+  auto owner = [&](const store::Job& job) {
+    const std::string locked_by = job.locked_by.value_or("");
+    return locked_by.find(PidTag(*a)) != std::string::npos   ? std::string("a")
+           : locked_by.find(PidTag(*b)) != std::string::npos ? std::string("b")
+                                                             : "other: " + locked_by;
+  };
   auto page = [&](const char* status) {
     auto session = fixture.db().Acquire();
     auto listed = store::JobRepository::List(session, {status, std::nullopt}, 1000, 0);
     EXPECT_TRUE(listed.has_value());
     return listed ? *listed : store::JobPage{};
   };
+
+  // Both processes compete from the start: with the handlers held, every worker thread of both
+  // claims one job and waits; released, they race for the rest.
+  RecordingTableLock lock(fixture.url());
+  ASSERT_TRUE(lock.held());
+  {
+    auto session = fixture.db().Acquire();
+    auto tx = session.Begin();
+    ASSERT_TRUE(tx.has_value());
+    for (int i = 0; i < kJobs; ++i)
+      fixture.EnqueueRecordingJob(session, "rec-" + std::to_string(i));
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+  store::JobPage running;
+  ASSERT_TRUE(Eventually([&] {
+    running = page("running");
+    return running.total == 2 * kThreadsPerWorker;
+  })) << running.total
+      << " running\n"
+      << a->Output() << b->Output();
+  std::map<std::string, int> held;
+  for (const auto& job : running.items) ++held[owner(job)];
+  EXPECT_EQ(held, (std::map<std::string, int>{{"a", kThreadsPerWorker}, {"b", kThreadsPerWorker}}));
+  lock.Release();
+
   ASSERT_TRUE(Eventually([&] { return page("succeeded").total == kJobs; }, 60s))
       << a->Output() << b->Output();
-  const store::JobPage done = page("succeeded");
-  std::set<std::string> workers;
-  for (const auto& job : done.items) {
+  std::map<std::string, int> ran;
+  for (const auto& job : page("succeeded").items) {
     EXPECT_EQ(job.attempts, 1) << job.id << " was claimed more than once";
-    const std::string locked_by = job.locked_by.value_or("");
-    workers.insert(locked_by.find(PidTag(*a)) != std::string::npos   ? "a"
-                   : locked_by.find(PidTag(*b)) != std::string::npos ? "b"
-                                                                     : locked_by);
+    ++ran[owner(job)];
   }
-  EXPECT_EQ(workers, (std::set<std::string>{"a", "b"}));  // both took part, nobody else
-  // Each handler run logs once: 200 runs in total across both processes.
+  EXPECT_EQ(ran.size(), 2u);  // a and b, nobody else
+  EXPECT_EQ(ran["a"] + ran["b"], kJobs);
+  // Each handler run logs once: kJobs runs in total across both processes.
   auto runs = [](const std::string& output) {
-    size_t count = 0;
+    int count = 0;
     for (size_t pos = output.find("recording.process ran"); pos != std::string::npos;
          pos = output.find("recording.process ran", pos + 1)) {
       ++count;
     }
     return count;
   };
-  EXPECT_EQ(runs(a->Output()) + runs(b->Output()), static_cast<size_t>(kJobs));
+  EXPECT_EQ(runs(a->Output()), ran["a"]);
+  EXPECT_EQ(runs(b->Output()), ran["b"]);
   a->Signal(SIGTERM);
   b->Signal(SIGTERM);
   EXPECT_EQ(a->WaitForExit(15s), 0);
