@@ -26,12 +26,25 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   auto* serve = cli.add_subcommand(
-      "serve", "Serve the HTTP API (applies pending migrations first; stops on SIGTERM/SIGINT)");
+      "serve",
+      "Serve the HTTP API and WORKER_THREADS job workers (migrates first; stops on SIGTERM)");
   std::optional<std::string> host;
   std::optional<int> port;
   serve->add_option("--host", host, "Interface to listen on (overrides HOST)");
   serve->add_option("--port", port, "TCP port, 0 for any free port (overrides PORT)")
       ->check(CLI::Range(0, 65535));
+
+  auto* worker = cli.add_subcommand(
+      "worker", "Run background jobs until SIGTERM/SIGINT, without the HTTP server");
+  worker->footer(
+      "Jobs are durable rows in the database (GET /v1/jobs lists them). `worker` applies pending\n"
+      "migrations, then runs jobs on WORKER_THREADS threads (0 counts as 1). Any number of\n"
+      "workers (and `serve` processes, which run WORKER_THREADS in-process workers) may share\n"
+      "one database: a job runs on one worker at a time, failed jobs are retried with backoff,\n"
+      "and the job of a worker that dies runs again elsewhere after JOB_LEASE_SECONDS. On\n"
+      "SIGTERM/SIGINT running jobs get JOB_STOP_GRACE_SECONDS to finish (then they run again\n"
+      "elsewhere once their lease expires) and the worker exits 0. To run jobs only in\n"
+      "workers, start `serve` with WORKER_THREADS=0.");
 
   auto* migrate = cli.add_subcommand("migrate", "Show or change the database schema version");
   std::string action = "status";
@@ -91,6 +104,7 @@ int main(int argc, char** argv) {
   if (port) config->http.port = static_cast<uint16_t>(*port);
 
   if (*serve) return reflector::app::Serve(*config);
+  if (*worker) return reflector::app::Worker(*config);
   if (*migrate) return reflector::app::Migrate(*config, action, argument);
   if (*apikey_create) return reflector::app::ApiKeyCreate(*config, key_user, key_name);
   if (*apikey_list) return reflector::app::ApiKeyList(*config, key_user);

@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "api/auth.hpp"
 #include "api/auth_backends.hpp"
 #include "api/context.hpp"
+#include "api/jobs_routes.hpp"
 #include "api/meetings_routes.hpp"
 #include "api/mock_routes.hpp"
 #include "api/rooms_routes.hpp"
@@ -16,12 +18,14 @@
 #include "api/system_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
+#include "app/job_handlers.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/time_format.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "jobs/job_runner.hpp"
 #include "net/curl_transport.hpp"
 #include "net/retrying_transport.hpp"
 #include "platforms/registry.hpp"
@@ -89,6 +93,7 @@ int Serve(const Config& given_config) {
   api::RegisterMockRoutes(routes);
   api::RegisterMeetingRoutes(routes, context);
   api::RegisterRoomRoutes(routes, context);
+  api::RegisterJobRoutes(routes, context);
   api::RegisterWebhookRoutes(routes, context);
   // --- end routes ---
 
@@ -116,6 +121,20 @@ int Serve(const Config& given_config) {
     if (!config.http.ui_base_url_configured) config.http.ui_base_url = config.http.base_url;
   }
 
+  // --- background jobs (WORKER_THREADS in-process workers; `reflector worker` runs more) ---
+  jobs::RegisterJobMetrics(metrics, **db);
+  std::unique_ptr<jobs::JobRunner> job_runner;
+  if (config.worker_threads > 0) {
+    job_runner = std::make_unique<jobs::JobRunner>(
+        **db, clock, JobRunnerOptionsFrom(config, config.worker_threads), &metrics);
+    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock});
+    if (auto started = job_runner->Start(); !started) {
+      spdlog::error("{}", started.error().ToString());
+      return kExitFailure;
+    }
+  }
+  // --- end background jobs ---
+
   // The first line tells a person (and the end-to-end tests) where to find us.
   std::printf("reflector %s listening on http://%s:%u\n", REFLECTOR_VERSION,
               config.http.host.c_str(), static_cast<unsigned>(server.port()));
@@ -133,9 +152,16 @@ int Serve(const Config& given_config) {
   std::printf("  platforms: %s (default for new rooms: %s)\n", Join(ready, ", ").c_str(),
               config.platforms.default_platform.c_str());
   std::printf("  auth:      %s\n", config.auth.backend.c_str());
+  std::printf("  workers:   %d\n", config.worker_threads);
   std::fflush(stdout);
 
   server.Run();
+  if (job_runner && !job_runner->Stop()) {
+    // Handlers still running use what this function owns: end the process here. Their jobs keep
+    // their lease and run again elsewhere once it expires.
+    std::fflush(nullptr);
+    std::_Exit(kExitOk);
+  }
   spdlog::info("bye");
   return kExitOk;
 }

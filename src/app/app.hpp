@@ -20,7 +20,12 @@ inline constexpr int kExitUsage = 2;    // bad flags or bad configuration
 Result<Config> LoadConfiguration(const std::string& env_file);
 
 // `reflector serve`: migrate, then serve HTTP until SIGTERM/SIGINT. Returns an exit code.
+// With WORKER_THREADS > 0 it also runs that many job workers, stopped after the HTTP server.
 int Serve(const Config& config);
+
+// `reflector worker`: migrate, then run background jobs on WORKER_THREADS threads (at least 1)
+// until SIGTERM/SIGINT. Returns an exit code.
+int Worker(const Config& config);
 
 // `reflector migrate status|up|down N`. Prints to stdout. Returns an exit code.
 int Migrate(const Config& config, const std::string& action, std::optional<int> argument);

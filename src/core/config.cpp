@@ -345,6 +345,8 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.OneOf(c.log.format, "LOG_FORMAT", {"text", "json"});
   r.OneOf(c.log.level, "LOG_LEVEL", {"trace", "debug", "info", "warn", "error"});
   r.Int(c.worker_threads, "WORKER_THREADS", 0, 64);
+  r.Int(c.job_lease_seconds, "JOB_LEASE_SECONDS", 1, 86400);
+  r.Int(c.job_stop_grace_seconds, "JOB_STOP_GRACE_SECONDS", 0, 3600);
   r.Int(c.webhook_timestamp_tolerance_seconds, "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", 1, 86400);
   r.List(c.download_allowed_hosts, "DOWNLOAD_ALLOWED_HOSTS");
 
@@ -438,6 +440,8 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"TRANSCRIPT_MODEL", "", "transcription model name"},
       {"TRANSCRIPT_API_KEY", "", "transcription API key"},
       {"WORKER_THREADS", "2", "in-process background workers (0 = none)"},
+      {"JOB_LEASE_SECONDS", "30", "a job whose worker stopped heartbeating this long runs again"},
+      {"JOB_STOP_GRACE_SECONDS", "10", "time running jobs get to finish on SIGTERM"},
       {"DOWNLOAD_ALLOWED_HOSTS", "", "hosts allowed despite private addresses (tests)"},
       {"LOG_FORMAT", "text", "text or json"},
       {"LOG_LEVEL", "info", "trace, debug, info, warn or error"},

@@ -107,7 +107,11 @@ struct Config {
   StorageConfig storage;
   TranscriptConfig transcript;
   LogConfig log;
-  int worker_threads = 2;  // WORKER_THREADS: in-process job workers (0 = none)
+  int worker_threads = 2;           // WORKER_THREADS: in-process job workers (0 = none)
+  int job_lease_seconds = 30;       // JOB_LEASE_SECONDS: a job whose worker stops heartbeating this
+                                    // long is run again by another worker
+  int job_stop_grace_seconds = 10;  // JOB_STOP_GRACE_SECONDS: running jobs' time to finish on
+                                    // SIGTERM (then they run again elsewhere after their lease)
   int webhook_timestamp_tolerance_seconds = 300;    // WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS
   std::vector<std::string> download_allowed_hosts;  // DOWNLOAD_ALLOWED_HOSTS: private hosts allowed
 

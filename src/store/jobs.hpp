@@ -4,11 +4,28 @@
 //
 // This header is the interface webhook receivers and handlers build on; the claim/retry side of
 // the queue lives next to Enqueue in JobRepository.
+//
+// Life of a job (column `status`):
+//
+//   queued --Claim--> running --Succeed--> succeeded
+//                        |  \--Fail(no retry, or attempts used up)--> dead (last_error kept)
+//                        |  \--Fail(retry_at)--> queued again at retry_at (last_error kept), or
+//                        |                        failed when a job with the same dedup key was
+//                        |                        queued meanwhile (the retry coalesces into it)
+//                        \--lease expired (worker died)--> claimable again by Claim, or dead when
+//                                                          it has used all its attempts
+//
+// A claim holds a lease (locked_by, lease_until): the worker extends it with Heartbeat while the
+// handler runs. Succeed/Fail/Heartbeat act only while the row is still running and locked by the
+// caller, so a worker whose lease was taken over cannot overwrite the new owner's outcome.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
@@ -45,11 +62,119 @@ struct Enqueued {
   bool coalesced = false;  // true: a queued job with the same dedup key already existed
 };
 
+// Values of job.status.
+namespace job_status {
+inline constexpr std::string_view kQueued = "queued";
+inline constexpr std::string_view kRunning = "running";
+inline constexpr std::string_view kSucceeded = "succeeded";
+inline constexpr std::string_view kFailed = "failed";  // this run failed; its retry coalesced
+inline constexpr std::string_view kDead = "dead";
+}  // namespace job_status
+
+// A row of table `job`.
+struct Job {
+  std::string id;
+  std::string kind;
+  std::string payload_json;  // as stored (PostgreSQL re-serialises JSONB: compare parsed)
+  std::optional<std::string> dedup_key;
+  std::string status;
+  int priority = 0;
+  int attempts = 0;  // claims so far, the current one included
+  int max_attempts = 5;
+  TimePoint run_at;
+  std::optional<std::string> locked_by;  // the worker of the last claim (kept once finished)
+  std::optional<TimePoint> lease_until;  // set while running
+  std::optional<std::string> last_error;
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::optional<TimePoint> finished_at;  // succeeded, failed or dead
+};
+
+// What Fail did.
+enum class FailOutcome {
+  kRetrying,   // queued again at retry_at
+  kDead,       // no retry asked for, or max_attempts reached
+  kCoalesced,  // a job with the same dedup key was queued meanwhile: this row is now `failed`
+               // (last_error says which job carries the retry) and that queued job does the work
+  kLost,       // the job is no longer running under this worker (lease taken over): nothing done
+};
+
+struct JobFilter {
+  std::optional<std::string> status;
+  std::optional<std::string> kind;
+};
+
+struct JobPage {
+  std::vector<Job> items;
+  int64_t total = 0;  // rows matching the filter
+};
+
+struct JobCount {
+  std::string kind;
+  std::string status;
+  int64_t count = 0;
+};
+
 class JobRepository {
  public:
   // Inserts a queued job (uuid4 id) unless one with the same dedup key is queued already.
   // Safe under concurrent callers (the partial unique index decides, not a read-then-insert).
+  // Coalescing keeps the queued job as it is (its run_at, priority and payload win).
+  // kInvalidArgument for an empty kind or max_attempts < 1; database errors (store/database.hpp).
   static Result<Enqueued> Enqueue(Session& session, const NewJob& job, TimePoint now);
+
+  // As Enqueue, but also coalesces into a *running* job with the same dedup key (returning it,
+  // coalesced = true). For schedules that must not gain a copy while one runs (periodic jobs
+  // ensured at start-up). A job inserted and claimed by another process between this call's check
+  // and its insert can still slip through; the check narrows that to a few statements' time.
+  // kInvalidArgument also when the job has no dedup key.
+  static Result<Enqueued> EnqueueUnlessActive(Session& session, const NewJob& job, TimePoint now);
+
+  // The job with this id. kNotFound; database errors.
+  static Result<Job> Get(Session& session, std::string_view id);
+
+  // Claims the next job for `worker_id`: among the queued jobs that are due (run_at <= now) and
+  // the running jobs whose lease expired (lease_until < now; their worker died), restricted to
+  // `kinds` when not empty, the one with the highest priority, then the oldest run_at. It becomes
+  // running with attempts + 1, locked_by = worker_id, lease_until = now + lease. Expired running
+  // jobs that have used all their attempts are marked dead first ("lease expired ..." appended to
+  // their last error). nullopt when nothing is claimable.
+  // Two callers never claim the same job: PostgreSQL picks the row with FOR UPDATE SKIP LOCKED in
+  // the claiming UPDATE; SQLite runs in one write transaction (BEGIN IMMEDIATE). Runs in its own
+  // transaction (after a plain read that finds nothing to claim cheaply, so idle pollers do not
+  // take SQLite's write lock): kFailedPrecondition if `session` has one open. Database errors
+  // (kUnavailable when SQLite stays busy beyond its busy timeout).
+  static Result<std::optional<Job>> Claim(Session& session, std::string_view worker_id,
+                                          TimePoint now, std::chrono::milliseconds lease,
+                                          const std::vector<std::string>& kinds = {});
+
+  // Extends the lease to now + lease. false when the job is no longer running under `worker_id`
+  // (finished, or reclaimed by another worker after the lease expired). Database errors.
+  static Result<bool> Heartbeat(Session& session, std::string_view id, std::string_view worker_id,
+                                TimePoint now, std::chrono::milliseconds lease);
+
+  // Marks the job succeeded (finished_at = now). false when it is no longer running under
+  // `worker_id` (nothing changed). May run inside a caller's transaction. Database errors.
+  static Result<bool> Succeed(Session& session, std::string_view id, std::string_view worker_id,
+                              TimePoint now);
+
+  // Records a failed run: last_error = error. With retry_at and attempts < max_attempts the job is
+  // queued again at retry_at (kRetrying) — unless another job with the same dedup key is queued
+  // already, in which case this row becomes `failed` and the queued one stands for the retry
+  // (kCoalesced; the partial unique index allows only one queued job per key). Without retry_at
+  // or with its attempts used up the job is dead (kDead). kLost when it is no longer running
+  // under `worker_id`. Must not run inside a transaction (a unique conflict is part of the
+  // protocol): kFailedPrecondition if `session` has one open. Database errors.
+  static Result<FailOutcome> Fail(Session& session, std::string_view id, std::string_view worker_id,
+                                  std::string_view error, std::optional<TimePoint> retry_at,
+                                  TimePoint now);
+
+  // Jobs matching `filter`, newest first (created_at, then id, descending), `limit` from
+  // `offset`, with the total count. kInvalidArgument for limit < 1 or offset < 0; database errors.
+  static Result<JobPage> List(Session& session, const JobFilter& filter, int limit, int offset);
+
+  // Number of jobs per (kind, status), for metrics. Database errors.
+  static Result<std::vector<JobCount>> CountsByKindAndStatus(Session& session);
 };
 
 }  // namespace reflector::store

@@ -1,0 +1,26 @@
+// The one place where job kinds get their handlers (contract §6). Both `reflector serve` (with
+// WORKER_THREADS > 0) and `reflector worker` call RegisterJobHandlers, so a new kind is added
+// here once and runs wherever workers run.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "jobs/job_runner.hpp"
+#include "store/database.hpp"
+
+namespace reflector::app {
+
+// What handlers may use; every reference outlives the runner.
+struct JobHandlerDeps {
+  store::Database& db;
+  const Clock& clock;
+};
+
+// Registers the handler of every job kind (store::job_kind) this binary can run.
+void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps);
+
+// Runner options from the configuration: `threads` workers, lease JOB_LEASE_SECONDS, stop grace
+// JOB_STOP_GRACE_SECONDS.
+jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads);
+
+}  // namespace reflector::app
