@@ -127,7 +127,7 @@ int Serve(const Config& given_config) {
   if (config.worker_threads > 0) {
     job_runner = std::make_unique<jobs::JobRunner>(
         **db, clock, JobRunnerOptionsFrom(config, config.worker_threads), &metrics);
-    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock});
+    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock, platforms});
     if (auto started = job_runner->Start(); !started) {
       spdlog::error("{}", started.error().ToString());
       return kExitFailure;

@@ -4,8 +4,11 @@
 
 #include <string>
 
+#include "platforms/daily/daily_client.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
+#include "tracking/deactivation.hpp"
+#include "tracking/presence.hpp"
 
 namespace reflector::app {
 namespace {
@@ -34,11 +37,65 @@ Status ProcessRecording(const JobHandlerDeps& deps, const jobs::JobContext& job)
   return Ok();
 }
 
+// daily.presence_reconcile {"meeting_id": "..."}: Daily's presence vs our open sessions
+// (tracking/presence.hpp). A Daily error changes nothing and fails the attempt, so it is retried
+// with backoff; Daily not configured is permanent (dead, with the reason).
+Status ReconcilePresence(const JobHandlerDeps& deps, const jobs::JobContext& job) {
+  const auto id = job.payload.find("meeting_id");
+  if (id == job.payload.end() || !id->is_string() || id->get<std::string>().empty()) {
+    return Err(Code::kInvalidArgument, "payload needs a \"meeting_id\" string");
+  }
+  auto daily = deps.platforms.GetAs<platforms::DailyClient>(platforms::kDaily);
+  if (!daily) return Err(jobs::PermanentFailure(daily.error().message));
+  auto outcome =
+      tracking::ReconcileDailyPresence(deps.db, **daily, deps.clock, id->get<std::string>());
+  if (!outcome) return Err(outcome.error());
+  if (outcome->skipped) {
+    spdlog::debug("presence of meeting {} not reconciled: {}", id->get<std::string>(),
+                  outcome->reason);
+  } else if (outcome->opened > 0 || outcome->closed > 0) {
+    spdlog::info("presence of meeting {}: {} session(s) opened, {} closed, {} client(s)",
+                 id->get<std::string>(), outcome->opened, outcome->closed, outcome->num_clients);
+  }
+  return Ok();
+}
+
+// daily.presence_sweep (periodic): a reconciliation for every active Daily meeting.
+Status SweepPresence(const JobHandlerDeps& deps) {
+  auto queued = tracking::QueueDailyPresenceSweep(deps.db, deps.clock);
+  if (!queued) return Err(queued.error());
+  if (*queued > 0) spdlog::debug("presence sweep: {} Daily meeting(s) queued", *queued);
+  return Ok();
+}
+
+// meetings.deactivate (periodic): reference §6.2 without deactivating on one empty snapshot.
+Status DeactivateMeetings(const JobHandlerDeps& deps) {
+  auto report = tracking::DeactivateIdleMeetings(deps.db, deps.clock);
+  if (!report) return Err(report.error());
+  for (const auto& meeting_id : report->deactivated) {
+    spdlog::info("meeting {} deactivated", meeting_id);
+  }
+  if (report->failed > 0) {
+    return Err(Code::kUnavailable, std::to_string(report->failed) + " of " +
+                                       std::to_string(report->checked) +
+                                       " meeting(s) could not be checked (logged)");
+  }
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
   runner.Register(std::string(store::job_kind::kRecordingProcess),
                   [deps](const jobs::JobContext& job) { return ProcessRecording(deps, job); });
+  runner.Register(std::string(store::job_kind::kDailyPresenceReconcile),
+                  [deps](const jobs::JobContext& job) { return ReconcilePresence(deps, job); });
+  runner.Register(std::string(store::job_kind::kDailyPresenceSweep),
+                  [deps](const jobs::JobContext&) { return SweepPresence(deps); });
+  runner.Register(std::string(store::job_kind::kMeetingDeactivation),
+                  [deps](const jobs::JobContext&) { return DeactivateMeetings(deps); });
+  runner.AddPeriodic(std::string(store::job_kind::kDailyPresenceSweep), kPresenceSweepInterval);
+  runner.AddPeriodic(std::string(store::job_kind::kMeetingDeactivation), kDeactivationInterval);
 }
 
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {

@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "jobs/job_runner.hpp"
+#include "platforms/registry.hpp"
 #include "store/database.hpp"
 
 namespace reflector::app {
@@ -14,9 +15,15 @@ namespace reflector::app {
 struct JobHandlerDeps {
   store::Database& db;
   const Clock& clock;
+  platforms::PlatformRegistry& platforms;  // Daily presence
 };
 
-// Registers the handler of every job kind (store::job_kind) this binary can run.
+// How often the periodic jobs run (contract §6, reference §6.1).
+inline constexpr std::chrono::seconds kPresenceSweepInterval{30};
+inline constexpr std::chrono::seconds kDeactivationInterval{60};
+
+// Registers the handler of every job kind (store::job_kind) this binary can run, and the
+// periodic jobs: the Daily presence sweep (every 30 s) and meeting deactivation (every 60 s).
 void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps);
 
 // Runner options from the configuration: `threads` workers, lease JOB_LEASE_SECONDS, stop grace

@@ -11,6 +11,9 @@
 #include "app/job_handlers.hpp"
 #include "core/log.hpp"
 #include "jobs/job_runner.hpp"
+#include "net/curl_transport.hpp"
+#include "net/retrying_transport.hpp"
+#include "platforms/registry.hpp"
 
 namespace reflector::app {
 
@@ -33,8 +36,12 @@ int Worker(const Config& config) {
     return kExitFailure;
   }
   SystemClock clock;
+  net::CurlTransport curl;
+  net::RetryingTransport transport(curl, clock);
+  platforms::PlatformRegistry platforms(platforms::PlatformContext{config, transport, clock});
+  platforms::RegisterBuiltinPlatforms(platforms);
   jobs::JobRunner runner(**db, clock, JobRunnerOptionsFrom(config, threads));
-  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock});
+  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms});
   if (auto started = runner.Start(); !started) {
     spdlog::error("{}", started.error().ToString());
     return kExitFailure;

@@ -78,6 +78,8 @@ class WebhooksE2E : public ::testing::TestWithParam<std::string> {
         {"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", std::to_string(kTolerance)},
         {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "daily-bucket"},
         {"HTTP_THREADS", "8"},
+        // No in-process workers: these tests read the queue as the receivers leave it.
+        {"WORKER_THREADS", "0"},
         {"LOG_LEVEL", "info"}};
     for (auto& [k, v] : extra) env[k] = v;
     db_.reset();

@@ -304,7 +304,8 @@ TEST(WorkerE2eTest, TwoWorkersOnOnePostgresNeverRunTheSameJob) {
   };
   auto page = [&](const char* status) {
     auto session = fixture.db().Acquire();
-    auto listed = store::JobRepository::List(session, {status, std::nullopt}, 1000, 0);
+    auto listed = store::JobRepository::List(
+        session, {status, std::string(store::job_kind::kRecordingProcess)}, 1000, 0);
     EXPECT_TRUE(listed.has_value());
     return listed ? *listed : store::JobPage{};
   };
