@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/time_format.hpp"
 #include "fakes/fake_daily_server.hpp"
@@ -22,6 +24,7 @@
 #include "store/meetings.hpp"
 #include "store/participant_sessions.hpp"
 #include "store/rooms.hpp"
+#include "store/sql.hpp"
 #include "support/reflector_server.hpp"
 
 namespace reflector::testing {
@@ -184,6 +187,68 @@ TEST_P(TrackingJobsE2E, DeactivationClosesAMeetingEveryoneLeftAndKeepsAnOccupied
   auto listed = json::parse(active->body);
   ASSERT_EQ(listed.size(), 1u) << active->body;
   EXPECT_EQ(listed[0]["id"], "meeting-busy");
+}
+
+// Contract §5: the 200 is sent only after the event is committed — so every event that got its
+// 200 is in the database after the server is killed with SIGKILL in the middle of the traffic.
+TEST_P(TrackingJobsE2E, EveryAnsweredEventSurvivesKill9) {
+  AddMeeting("meeting-daily", "daily", kDailyRoom);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::atomic<int> answered{0};
+  std::vector<std::vector<std::string>> accepted(kThreads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(10, 0);
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "kill-" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string body =
+            json{{"version", "1.0.0"},
+                 {"type", "participant.joined"},
+                 {"id", id},
+                 {"payload",
+                  {{"room", kDailyRoom}, {"session_id", "s-" + id}, {"joined_at", UnixNow()}}},
+                 {"event_ts", UnixNow()}}
+                .dump();
+        const std::string ts = std::to_string(UnixNow());
+        auto res = client.Post(
+            "/v1/daily/webhook",
+            {{"X-Webhook-Signature", platforms::SignDaily(body, ts, kDailySecret)},
+             {"X-Webhook-Timestamp", ts}},
+            body, "application/json");
+        if (!res) return;  // the server is gone
+        if (res->status == 200 && json::parse(res->body, nullptr, false) ==
+                                      json({{"status", "ok"}})) {
+          accepted[t].push_back(id);
+          ++answered;
+        }
+      }
+    });
+  }
+  // Kill it mid-stream, once a good part of the traffic has been answered.
+  ASSERT_TRUE(Eventually([&] { return answered.load() >= kThreads * kPerThread / 4; }))
+      << server_->Output();
+  server_->Kill();
+  for (auto& s : senders) s.join();
+  ASSERT_LT(answered.load(), kThreads * kPerThread) << "the kill came too late to mean anything";
+
+  // A fresh connection (after a SIGKILL, SQLite recovers from its WAL; PostgreSQL never noticed).
+  auto reopened = store::Database::Open(server_->database_url(), 1);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
+  auto session = (*reopened)->Acquire();
+  int missing = 0;
+  for (const auto& ids : accepted) {
+    for (const auto& id : ids) {
+      auto row = store::QueryOptional(
+          session, "SELECT event_id FROM webhook_event WHERE provider = 'daily' AND event_id = :id",
+          store::SqlParams().Text("id", id), 1);
+      ASSERT_TRUE(row.has_value()) << row.error().ToString();
+      if (!*row) ++missing;
+    }
+  }
+  EXPECT_EQ(missing, 0) << "of " << answered.load() << " answered events";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TrackingJobsE2E, ::testing::Values("sqlite", "postgres"),

@@ -70,6 +70,12 @@ std::optional<int> ReflectorServer::Stop(std::chrono::milliseconds timeout) {
   return exit_code_;
 }
 
+void ReflectorServer::Kill() {
+  if (process_ == nullptr || exit_code_) return;
+  process_->Signal(SIGKILL);
+  exit_code_ = process_->WaitForExit(10s).value_or(-SIGKILL);
+}
+
 std::pair<int, std::string> ReflectorServer::RunCommand(const std::vector<std::string>& args,
                                                         std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{REFLECTOR_BINARY};

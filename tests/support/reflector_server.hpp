@@ -70,6 +70,9 @@ class ReflectorServer {
   std::string CreateApiKey(const std::string& user_id);
   const std::string& last_command_output() const { return last_command_output_; }
 
+  // SIGKILL (kill -9: no shutdown at all) and wait for the process to be gone. The database stays
+  // (until destruction) for the test to inspect. Idempotent.
+  void Kill();
   // SIGTERM and wait for exit; returns the exit code (nullopt on timeout). Idempotent.
   std::optional<int> Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
