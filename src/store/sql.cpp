@@ -319,8 +319,7 @@ void FetchRows(soci::statement& statement, bool got_first, const std::vector<std
   } while (statement.fetch());
 }
 
-// One-time statement: prepared, run and finalised (PostgreSQL, where a server-side prepared
-// statement would outlive schema changes made by migrations on the same connection).
+// One-time statement: prepared, run and finalised (DDL and other statements not worth caching).
 Outcome RunOnce(soci::session& db, std::string_view sql, const SqlParams& params, size_t columns) {
   // Every column is fetched as text: each backend converts any type to text faithfully
   // (a TIMESTAMPTZ keeps its microseconds, which SOCI's std::tm would drop).
@@ -342,9 +341,10 @@ Outcome RunOnce(soci::session& db, std::string_view sql, const SqlParams& params
   return outcome;
 }
 
-// Prepared statements are cached per connection on SQLite, where preparing (parsing and planning)
-// costs as much as running a small query; SQLite re-prepares a cached statement by itself when the
-// schema changes. Bounded: a connection that has seen this many distinct statements starts over.
+// Prepared statements are cached per connection (see Cacheable): preparing — parsing and planning,
+// on PostgreSQL also a round trip — costs as much as running a small query. SQLite re-prepares a
+// cached statement by itself when the schema changes; PostgreSQL re-plans one too. Bounded: a
+// connection that has seen this many distinct statements starts over.
 constexpr size_t kMaxCachedStatements = 256;
 
 // The cache key: SQL text, result width, and the name and kind of every parameter in order (the
@@ -418,10 +418,32 @@ Outcome RunCached(internal::Connection& connection, soci::session& db, const std
   }
 }
 
+// Which statements are prepared once per connection. SQLite: all (it re-prepares by itself after
+// a schema change). PostgreSQL: data statements only (a server-side prepared statement per
+// connection, planned once); DDL and session commands run one-time, so migrations never leave
+// plans behind, and no cached statement selects `*` (a changed column list would break it).
+bool Cacheable(Dialect dialect, std::string_view sql) {
+  if (dialect == Dialect::kSqlite) return true;
+  size_t start = 0;
+  while (start < sql.size() && std::isspace(static_cast<unsigned char>(sql[start]))) ++start;
+  auto starts_with = [&](std::string_view word) {
+    if (sql.size() - start < word.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      if (std::toupper(static_cast<unsigned char>(sql[start + i])) != word[i]) return false;
+    }
+    return true;
+  };
+  if (sql.find('*') != std::string_view::npos && sql.find("COUNT(*)") == std::string_view::npos) {
+    return false;
+  }
+  return starts_with("SELECT") || starts_with("INSERT") || starts_with("UPDATE") ||
+         starts_with("DELETE") || starts_with("WITH");
+}
+
 Result<Outcome> Execute(Session& session, std::string_view sql, const SqlParams& params,
                         size_t columns) {
   internal::Connection* connection = internal::SessionAccess::connection(session);
-  if (connection == nullptr || session.dialect() != Dialect::kSqlite) {
+  if (connection == nullptr || !Cacheable(session.dialect(), sql)) {
     REFLECTOR_RETURN_IF_ERROR(CheckPlaceholders(sql, params));
     return internal::Run<Outcome>(
         session, [&](soci::session& db) { return RunOnce(db, sql, params, columns); });

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "platforms/daily/daily_client.hpp"
@@ -31,9 +33,32 @@ using EffectResult = Result<std::optional<Ignore>>;
 std::optional<Ignore> Done() { return std::nullopt; }
 std::optional<Ignore> Skip(std::string reason) { return Ignore{std::move(reason)}; }
 
+// What the events of one transaction share, written once just before the commit instead of once
+// per event: the change in each meeting's num_clients, and the Daily meetings whose presence to
+// reconcile. Also the meetings already looked up in this transaction. Only events that apply
+// (not duplicates, not ignored) contribute, so a rolled-back savepoint never leaves anything here.
+struct Deferred {
+  std::map<std::string, int64_t> num_clients_delta;  // meeting id → change in open sessions
+  std::set<std::string> presence_meetings;           // Daily meeting ids
+  std::map<std::string, std::optional<store::Meeting>> meetings;  // FindMeeting cache
+};
+
+Result<std::optional<store::Meeting>> FindMeetingUncached(store::Session& session,
+                                                          const ProviderEvent& event);
+
 // The meeting the event is about, or nullopt (unknown: ignored).
 Result<std::optional<store::Meeting>> FindMeeting(store::Session& session,
-                                                  const ProviderEvent& event) {
+                                                  const ProviderEvent& event, Deferred& deferred) {
+  const std::string key = event.provider + "\n" + event.provider_meeting_id.value_or("") + "\n" +
+                          event.room_name.value_or("");
+  if (auto it = deferred.meetings.find(key); it != deferred.meetings.end()) return it->second;
+  auto found = FindMeetingUncached(session, event);
+  if (found) deferred.meetings.emplace(key, *found);
+  return found;
+}
+
+Result<std::optional<store::Meeting>> FindMeetingUncached(store::Session& session,
+                                                          const ProviderEvent& event) {
   auto found = [&]() -> Result<store::Meeting> {
     if (event.provider_meeting_id) {
       auto by_id =
@@ -71,7 +96,7 @@ Status QueueRecordingProcess(store::Session& session, const std::string& recordi
 
 EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& event,
                               const store::Meeting& meeting, const ParticipantEvent& p,
-                              TimePoint now) {
+                              TimePoint now, Deferred& deferred) {
   int64_t delta = 0;  // change in open sessions
   if (!p.session_key.empty()) {
     store::ParticipantInfo info;
@@ -103,18 +128,12 @@ EffectResult ApplyParticipant(store::Session& session, const ProviderEvent& even
     return Done();
   }
   // Daily and mock: num_clients = open sessions, kept by the transitions (counting the open
-  // sessions on every event costs O(participants)); presence reconciliation recounts.
-  if (delta != 0) {
-    REFLECTOR_RETURN_IF_ERROR(
-        store::MeetingStateRepository::AddNumClients(session, meeting.id, delta));
-  }
-  if (event.provider == platforms::kDaily) {
-    // A webhook can be lost or late: the presence poll repairs the picture, coalesced per
-    // meeting (contract §5.1).
-    REFLECTOR_RETURN_IF_ERROR(Enqueue(session, store::job_kind::kDailyPresenceReconcile,
-                                      {{"meeting_id", meeting.id}}, PresenceDedupKey(meeting.id),
-                                      now));
-  }
+  // sessions on every event costs O(participants)); presence reconciliation recounts. Both
+  // writes are deferred to the end of the transaction (one per meeting, however many events).
+  if (delta != 0) deferred.num_clients_delta[meeting.id] += delta;
+  // A webhook can be lost or late: the presence poll repairs the picture, coalesced per meeting
+  // (contract §5.1).
+  if (event.provider == platforms::kDaily) deferred.presence_meetings.insert(meeting.id);
   return Done();
 }
 
@@ -145,6 +164,7 @@ std::optional<std::string> RecordingTypeOfInstance(const store::Meeting& meeting
 }
 
 EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& event,
+                                 Deferred& deferred,
                                  const RecordingReady& r, const ApplyOptions& options,
                                  TimePoint now) {
   // The meeting: remembered at recording.started, else by room name (lesson: capture the
@@ -159,7 +179,7 @@ EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& e
     return Err(std::move(known.error()));
   }
   if (!meeting) {
-    auto found = FindMeeting(session, event);
+    auto found = FindMeeting(session, event, deferred);
     if (!found) return Err(std::move(found.error()));
     meeting = std::move(*found);
   }
@@ -201,11 +221,12 @@ EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& e
 }
 
 EffectResult ApplyEffects(store::Session& session, const ProviderEvent& event,
-                          const ApplyOptions& options, TimePoint now, std::string& meeting_id) {
+                          const ApplyOptions& options, TimePoint now, std::string& meeting_id,
+                          Deferred& deferred) {
   if (const auto* ready = std::get_if<RecordingReady>(&event.body)) {
-    return ApplyRecordingReady(session, event, *ready, options, now);
+    return ApplyRecordingReady(session, event, deferred, *ready, options, now);
   }
-  auto meeting = FindMeeting(session, event);
+  auto meeting = FindMeeting(session, event, deferred);
   if (!meeting) return Err(std::move(meeting.error()));
   if (!*meeting) {
     return Skip(event.provider_meeting_id ? "unknown meeting " + *event.provider_meeting_id
@@ -214,7 +235,7 @@ EffectResult ApplyEffects(store::Session& session, const ProviderEvent& event,
   const store::Meeting& m = **meeting;
   meeting_id = m.id;
   if (const auto* p = std::get_if<ParticipantEvent>(&event.body)) {
-    return ApplyParticipant(session, event, m, *p, now);
+    return ApplyParticipant(session, event, m, *p, now, deferred);
   }
   if (const auto* s = std::get_if<SessionEvent>(&event.body)) return ApplySession(session, m, *s);
   if (const auto* started = std::get_if<RecordingStarted>(&event.body)) {
@@ -272,20 +293,53 @@ namespace {
 
 // One event inside an open write transaction: record its id, apply its effects. The caller
 // commits an kOk, and undoes a kDuplicate or kIgnored (rollback, or rollback to a savepoint).
+// Participant and session events are ignored only for an unknown meeting, which is known before
+// anything is written: they need no savepoint in a batch. Recording events may be ignored after
+// some writes.
+bool IgnoredOnlyBeforeWriting(const ProviderEvent& event) {
+  return std::holds_alternative<ParticipantEvent>(event.body) ||
+         std::holds_alternative<SessionEvent>(event.body);
+}
+
 Result<Applied> ApplyInTransaction(store::Session& session, const ProviderEvent& event,
-                                   const ApplyOptions& options, TimePoint now) {
+                                   const ApplyOptions& options, TimePoint now,
+                                   Deferred& deferred) {
+  if (IgnoredOnlyBeforeWriting(event)) {
+    auto meeting = FindMeeting(session, event, deferred);  // cached for ApplyEffects
+    if (!meeting) return Err(std::move(meeting.error()));
+    if (!*meeting) {
+      return Applied{Outcome::kIgnored,
+                     event.provider_meeting_id ? "unknown meeting " + *event.provider_meeting_id
+                                               : "unknown room " + event.room_name.value_or(""),
+                     {}};
+    }
+  }
   auto inserted =
       store::WebhookEventRepository::Record(session, event.provider, event.id, event.type, now);
   if (!inserted) return Err(std::move(inserted.error()));
   if (!*inserted) return Applied{Outcome::kDuplicate, {}, {}};
   std::string meeting_id;
-  auto effects = ApplyEffects(session, event, options, now, meeting_id);
+  auto effects = ApplyEffects(session, event, options, now, meeting_id, deferred);
   if (!effects) return Err(std::move(effects.error()));
   if (*effects) {
     // Nothing to do: the caller leaves no trace, not even the event id.
     return Applied{Outcome::kIgnored, std::move((*effects)->reason), std::move(meeting_id)};
   }
   return Applied{Outcome::kOk, {}, std::move(meeting_id)};
+}
+
+// The deferred writes of a transaction, just before its commit.
+Status Flush(store::Session& session, Deferred& deferred, TimePoint now) {
+  for (const auto& [meeting_id, delta] : deferred.num_clients_delta) {
+    if (delta == 0) continue;
+    REFLECTOR_RETURN_IF_ERROR(store::MeetingStateRepository::AddNumClients(session, meeting_id, delta));
+  }
+  for (const auto& meeting_id : deferred.presence_meetings) {
+    REFLECTOR_RETURN_IF_ERROR(Enqueue(session, store::job_kind::kDailyPresenceReconcile,
+                                      {{"meeting_id", meeting_id}}, PresenceDedupKey(meeting_id),
+                                      now));
+  }
+  return Ok();
 }
 
 }  // namespace
@@ -303,7 +357,9 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
     }
     auto tx = session.Begin(store::TxMode::kWrite);
     if (!tx) return Err(std::move(tx.error()));
-    auto applied = ApplyInTransaction(session, event, options, clock.Now());
+    Deferred deferred;
+    const TimePoint now = clock.Now();
+    auto applied = ApplyInTransaction(session, event, options, now, deferred);
     if (!applied) {
       if (applied.error().code == Code::kAlreadyExists) {
         last = std::move(applied.error());
@@ -314,6 +370,13 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
     if (applied->outcome != Outcome::kOk) {
       (void)tx->Rollback();
       return applied;
+    }
+    if (auto flushed = Flush(session, deferred, now); !flushed) {
+      if (flushed.error().code == Code::kAlreadyExists) {
+        last = std::move(flushed.error());
+        continue;
+      }
+      return Err(std::move(flushed.error()));
     }
     auto committed = tx->Commit();
     if (!committed) {
@@ -408,8 +471,8 @@ void EventApplier::RunBatch(std::vector<Pending*>& batch) {
   };
   if (batch.size() == 1) return one_by_one();
 
-  // The group commit: one write transaction, one savepoint per event so that an ignored event
-  // leaves no trace while its neighbours commit. Any error (a lost connection, a unique
+  // The group commit: one write transaction, a savepoint around each event that could be ignored
+  // after writing, so that it leaves no trace while its neighbours commit. Any error (a lost connection, a unique
   // violation raced by another process) discards the whole batch, and every event is then
   // applied on its own, with ApplyEvent's retry — so an error is reported only for the event
   // that has it.
@@ -417,21 +480,29 @@ void EventApplier::RunBatch(std::vector<Pending*>& batch) {
   results.reserve(batch.size());
   bool failed = false;
   {
+    Deferred deferred;
     auto session = db_.Acquire();
     auto tx = session.Begin(store::TxMode::kWrite);
     failed = !tx.has_value();
     for (size_t i = 0; !failed && i < batch.size(); ++i) {
-      failed = !store::Exec(session, "SAVEPOINT reflector_event");
-      if (failed) break;
-      auto applied = ApplyInTransaction(session, *batch[i]->event, options_, clock_.Now());
+      const ProviderEvent& event = *batch[i]->event;
+      const bool savepoint = !IgnoredOnlyBeforeWriting(event);
+      if (savepoint) {
+        failed = !store::Exec(session, "SAVEPOINT reflector_event");
+        if (failed) break;
+      }
+      auto applied = ApplyInTransaction(session, event, options_, clock_.Now(), deferred);
       failed = !applied.has_value();
       if (failed) break;
-      if (applied->outcome != Outcome::kOk) {
-        failed = !store::Exec(session, "ROLLBACK TO SAVEPOINT reflector_event");
+      if (savepoint) {
+        if (applied->outcome != Outcome::kOk) {
+          failed = !store::Exec(session, "ROLLBACK TO SAVEPOINT reflector_event");
+        }
+        failed = failed || !store::Exec(session, "RELEASE SAVEPOINT reflector_event");
       }
-      failed = failed || !store::Exec(session, "RELEASE SAVEPOINT reflector_event");
       results.push_back(std::move(applied));
     }
+    if (!failed) failed = !Flush(session, deferred, clock_.Now()).has_value();
     if (!failed) failed = !tx->Commit().has_value();
   }
   if (failed) return one_by_one();
