@@ -84,6 +84,12 @@ void AddSchemas(ApiRoutes& routes) {
 http::Response ListJobs(ApiContext& context, http::Request& request) {
   auto user = RequireUser(context.auth, request);
   if (!user) return ErrorResponse(user.error());
+  // Instance-wide state: the single user in AUTH_BACKEND=none, else the ADMIN_USER_IDS.
+  const auto& admins = context.config.auth.admin_user_ids;
+  if (context.config.auth.backend != "none" &&
+      std::find(admins.begin(), admins.end(), user->user_id) == admins.end()) {
+    return http::Response::Detail(403, "Admin only: the user is not in ADMIN_USER_IDS");
+  }
   ValidationErrors errors;
   store::JobFilter filter;
   if (auto status = request.QueryParam("status")) {
@@ -116,8 +122,8 @@ void RegisterJobRoutes(ApiRoutes& routes, ApiContext& context) {
   routes.Add(
       http::Method::kGet, "/v1/jobs",
       {{"summary",
-        "List background jobs, newest first (any authenticated user: no admin role "
-        "yet)"},
+        "List background jobs, newest first (admins: ADMIN_USER_IDS, or anyone with "
+        "AUTH_BACKEND=none)"},
        {"tags", {"jobs"}},
        {"parameters",
         {{{"name", "status"},
@@ -139,6 +145,7 @@ void RegisterJobRoutes(ApiRoutes& routes, ApiContext& context) {
            {"content",
             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/PageJob"}}}}}}}}},
          {"401", ErrorResponseDoc("Not authenticated")},
+         {"403", ErrorResponseDoc("Admin only: the user is not in ADMIN_USER_IDS")},
          {"422", ValidationErrorResponseDoc()}}}},
       [ctx](http::Request& request) { return ListJobs(*ctx, request); });
 }

@@ -3,10 +3,9 @@
 //   GET /v1/jobs?status=&kind=&page=&size=   the durable jobs, newest first, as a page
 //                                            {items,total,page,size,pages}
 //
-// "Owner only": Reflector has no admin role yet, so this requires an authenticated user
-// (RequireUser: 401 without credentials). With AUTH_BACKEND=none every request is the local owner;
-// with JWT or API keys any authenticated user may read the queue. Payloads and last errors can
-// name meetings and recordings, so this must become owner/admin-only when roles arrive.
+// Instance-wide state (payloads and last errors name meetings and recordings of every user), so
+// only for admins: an authenticated user (401 otherwise) listed in ADMIN_USER_IDS (403
+// otherwise). With AUTH_BACKEND=none there is one user, the local owner, and every request may.
 #pragma once
 
 #include "api/context.hpp"

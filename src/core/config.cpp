@@ -282,6 +282,7 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.OneOf(c.auth.backend, "AUTH_BACKEND", {"none", "jwt"});
   r.String(c.auth.jwt_public_key, "AUTH_JWT_PUBLIC_KEY");
   r.String(c.auth.jwt_audience, "AUTH_JWT_AUDIENCE");
+  r.List(c.auth.admin_user_ids, "ADMIN_USER_IDS");
   if (c.auth.backend == "jwt" && c.auth.jwt_public_key.empty()) {
     problems.Add("AUTH_BACKEND=jwt needs AUTH_JWT_PUBLIC_KEY (PEM text or a file path)");
   }
@@ -403,6 +404,7 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"AUTH_BACKEND", "none", "none (single-user) or jwt (RS256 bearer tokens)"},
       {"AUTH_JWT_PUBLIC_KEY", "", "PEM public key (text or file path) for AUTH_BACKEND=jwt"},
       {"AUTH_JWT_AUDIENCE", "", "required JWT audience"},
+      {"ADMIN_USER_IDS", "", "comma list of users who may read GET /v1/jobs"},
       {"DEFAULT_VIDEO_PLATFORM", "whereby|daily|mock",
        "platform of new rooms; default by configured keys"},
       {"DAILY_MIGRATION_ENABLED", "false", "route listed rooms' new meetings to Daily"},

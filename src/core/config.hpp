@@ -41,6 +41,9 @@ struct AuthConfig {
   std::string backend = "none";  // AUTH_BACKEND: none | jwt
   std::string jwt_public_key;    // AUTH_JWT_PUBLIC_KEY: PEM text or path to a PEM file
   std::string jwt_audience;      // AUTH_JWT_AUDIENCE: required `aud` claim (empty = unchecked)
+  // ADMIN_USER_IDS: users who may read instance-wide state (GET /v1/jobs). With
+  // AUTH_BACKEND=none the local owner always may.
+  std::vector<std::string> admin_user_ids;
 };
 
 struct DailyConfig {

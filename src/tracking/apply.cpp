@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "platforms/daily/daily_client.hpp"
 #include "platforms/video_platform.hpp"
@@ -164,9 +164,8 @@ std::optional<std::string> RecordingTypeOfInstance(const store::Meeting& meeting
 }
 
 EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& event,
-                                 Deferred& deferred,
-                                 const RecordingReady& r, const ApplyOptions& options,
-                                 TimePoint now) {
+                                 Deferred& deferred, const RecordingReady& r,
+                                 const ApplyOptions& options, TimePoint now) {
   // The meeting: remembered at recording.started, else by room name (lesson: capture the
   // recording id at start instead of time-based matching, reference §10).
   std::optional<store::Meeting> meeting;
@@ -302,8 +301,7 @@ bool IgnoredOnlyBeforeWriting(const ProviderEvent& event) {
 }
 
 Result<Applied> ApplyInTransaction(store::Session& session, const ProviderEvent& event,
-                                   const ApplyOptions& options, TimePoint now,
-                                   Deferred& deferred) {
+                                   const ApplyOptions& options, TimePoint now, Deferred& deferred) {
   if (IgnoredOnlyBeforeWriting(event)) {
     auto meeting = FindMeeting(session, event, deferred);  // cached for ApplyEffects
     if (!meeting) return Err(std::move(meeting.error()));
@@ -332,7 +330,8 @@ Result<Applied> ApplyInTransaction(store::Session& session, const ProviderEvent&
 Status Flush(store::Session& session, Deferred& deferred, TimePoint now) {
   for (const auto& [meeting_id, delta] : deferred.num_clients_delta) {
     if (delta == 0) continue;
-    REFLECTOR_RETURN_IF_ERROR(store::MeetingStateRepository::AddNumClients(session, meeting_id, delta));
+    REFLECTOR_RETURN_IF_ERROR(
+        store::MeetingStateRepository::AddNumClients(session, meeting_id, delta));
   }
   for (const auto& meeting_id : deferred.presence_meetings) {
     REFLECTOR_RETURN_IF_ERROR(Enqueue(session, store::job_kind::kDailyPresenceReconcile,
@@ -472,10 +471,10 @@ void EventApplier::RunBatch(std::vector<Pending*>& batch) {
   if (batch.size() == 1) return one_by_one();
 
   // The group commit: one write transaction, a savepoint around each event that could be ignored
-  // after writing, so that it leaves no trace while its neighbours commit. Any error (a lost connection, a unique
-  // violation raced by another process) discards the whole batch, and every event is then
-  // applied on its own, with ApplyEvent's retry — so an error is reported only for the event
-  // that has it.
+  // after writing, so that it leaves no trace while its neighbours commit. Any error (a lost
+  // connection, a unique violation raced by another process) discards the whole batch, and every
+  // event is then applied on its own, with ApplyEvent's retry — so an error is reported only for
+  // the event that has it.
   std::vector<Result<Applied>> results;
   results.reserve(batch.size());
   bool failed = false;

@@ -19,23 +19,13 @@
 #include "fakes/fake_whereby_server.hpp"
 #include "support/child_process.hpp"
 #include "support/reflector_server.hpp"
+#include "support/test_keys.hpp"
 
 namespace reflector::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-constexpr const char* kPublicKey = R"(-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAp6jR/uyy2XB9RfbympNS
-pvr4Cu41DulYn6yt5zjla67b+51M7lSwEqmZZ1j7Yq0VLu37Rt73a+xmLzTxRMlO
-gm7DlH9SuccE4hUbI6GaB0pQaIKtuM2OCOoWM78i92Hl5TV/whqmhSj3SEdRAMD9
-XgKdXO5uy2OmQIVcqgKNJKshY8pKEO5Kk7pJjkPgxLy66NB8i0GJTrKKLMDgry33
-p3x/SY1+wczR+xBsItQKe/bpBikOjUukxJs5/ylX2bww2KtISMlKlYFGfq/POOvr
-FOFLWFZ4wzoakgIw9mSBBekKCLxhq9fHob9rHpaBuOZmiiRtKwrhG8IRewUollHM
-dwIDAQAB
------END PUBLIC KEY-----
-)";
 
 constexpr const char* kOwner = "owner-user";
 constexpr const char* kOther = "other-user";
@@ -51,7 +41,7 @@ class MeetingsApiTest : public ::testing::TestWithParam<std::string> {
 
   std::map<std::string, std::string> Env(bool daily = true, bool whereby = true) {
     std::map<std::string, std::string> env = {{"AUTH_BACKEND", "jwt"},
-                                              {"AUTH_JWT_PUBLIC_KEY", kPublicKey}};
+                                              {"AUTH_JWT_PUBLIC_KEY", kTestJwtPublicKey}};
     if (daily) {
       env["DAILY_API_KEY"] = daily_.api_key();
       env["DAILY_API_URL"] = daily_.api_url();

@@ -204,23 +204,22 @@ TEST_P(TrackingJobsE2E, EveryAnsweredEventSurvivesKill9) {
       client.set_read_timeout(10, 0);
       for (int i = 0; i < kPerThread; ++i) {
         const std::string id = "kill-" + std::to_string(t) + "-" + std::to_string(i);
-        const std::string body =
-            json{{"version", "1.0.0"},
-                 {"type", "participant.joined"},
-                 {"id", id},
-                 {"payload",
-                  {{"room", kDailyRoom}, {"session_id", "s-" + id}, {"joined_at", UnixNow()}}},
-                 {"event_ts", UnixNow()}}
-                .dump();
+        const std::string body = json{
+            {"version", "1.0.0"},
+            {"type", "participant.joined"},
+            {"id", id},
+            {"payload",
+             {{"room", kDailyRoom}, {"session_id", "s-" + id}, {"joined_at", UnixNow()}}},
+            {"event_ts", UnixNow()}}.dump();
         const std::string ts = std::to_string(UnixNow());
-        auto res = client.Post(
-            "/v1/daily/webhook",
-            {{"X-Webhook-Signature", platforms::SignDaily(body, ts, kDailySecret)},
-             {"X-Webhook-Timestamp", ts}},
-            body, "application/json");
+        auto res =
+            client.Post("/v1/daily/webhook",
+                        {{"X-Webhook-Signature", platforms::SignDaily(body, ts, kDailySecret)},
+                         {"X-Webhook-Timestamp", ts}},
+                        body, "application/json");
         if (!res) return;  // the server is gone
-        if (res->status == 200 && json::parse(res->body, nullptr, false) ==
-                                      json({{"status", "ok"}})) {
+        if (res->status == 200 &&
+            json::parse(res->body, nullptr, false) == json({{"status", "ok"}})) {
           accepted[t].push_back(id);
           ++answered;
         }

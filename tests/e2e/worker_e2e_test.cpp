@@ -24,6 +24,7 @@
 #include "store/sql.hpp"
 #include "support/child_process.hpp"
 #include "support/reflector_server.hpp"
+#include "support/test_keys.hpp"
 
 namespace reflector::testing {
 namespace {
@@ -484,6 +485,28 @@ TEST_P(JobsApiTest, ListingJobsNeedsAnAuthenticatedUser) {
   EXPECT_TRUE(op["responses"].contains("401"));
   EXPECT_EQ(op["parameters"].size(), 4u);
   EXPECT_TRUE(doc["components"]["schemas"]["Job"]["properties"].contains("last_error"));
+}
+
+TEST_P(JobsApiTest, WithUsersOnlyAdminsListJobs) {
+  REFLECTOR_SKIP_IF_NO_BACKEND(GetParam());
+  ReflectorServer server(GetParam(), {{"WORKER_THREADS", "0"},
+                                      {"AUTH_BACKEND", "jwt"},
+                                      {"AUTH_JWT_PUBLIC_KEY", kTestJwtPublicKey},
+                                      {"ADMIN_USER_IDS", "alice, carol"}});
+  ASSERT_TRUE(server.started()) << server.Output();
+  auto anonymous = server.client().Get("/v1/jobs");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  const std::string bob = server.CreateApiKey("bob");
+  const std::string alice = server.CreateApiKey("alice");
+  ASSERT_FALSE(bob.empty() || alice.empty()) << server.last_command_output();
+  auto denied = server.client().Get("/v1/jobs", {{"X-API-Key", bob}});
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_EQ(json::parse(denied->body)["detail"], "Admin only: the user is not in ADMIN_USER_IDS");
+  auto allowed = server.client().Get("/v1/jobs", {{"X-API-Key", alice}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200) << allowed->body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest, ::testing::Values("sqlite", "postgres"),
