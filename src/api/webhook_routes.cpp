@@ -29,6 +29,30 @@ http::Response StatusReply(std::string_view status) {
   return http::Response::Json(200, {{"status", status}});
 }
 
+// The answer to an event once the writer has applied (or failed to apply) it.
+http::Response AppliedReply(const std::string& provider, const std::string& id,
+                            const std::string& type, const std::string& request_id,
+                            Result<tracking::Applied> applied) {
+  if (!applied) {
+    Error error = std::move(applied.error());
+    spdlog::error("{} webhook event {} ({}) not applied: {} (request {})", provider, id, type,
+                  error.ToString(), request_id);
+    // Not committed: make the provider retry.
+    if (error.code != Code::kInternal) {
+      return http::Response::Detail(503, "Service temporarily unavailable, retry");
+    }
+    return ErrorResponse(error);
+  }
+  if (applied->outcome == tracking::Outcome::kIgnored) {
+    spdlog::info("{} webhook event ignored: {} (id {}, type {}, request {})", provider,
+                 applied->reason, id, type, request_id);
+  } else {
+    spdlog::debug("{} webhook event {} ({}): {}", provider, id, type,
+                  tracking::OutcomeName(applied->outcome));
+  }
+  return StatusReply(tracking::OutcomeName(applied->outcome));
+}
+
 http::Response Receive(ApiContext& ctx, tracking::EventApplier& applier, const Receiver& receiver,
                        http::Request& request) {
   // The body is the exact bytes received (http::Server enforces HTTP_BODY_LIMIT_BYTES, 1 MiB by
@@ -58,25 +82,16 @@ http::Response Receive(ApiContext& ctx, tracking::EventApplier& applier, const R
     case tracking::Parsed::Kind::kEvent:
       break;
   }
-  auto applied = applier.Apply(*parsed->event);
-  if (!applied) {
-    Error error = std::move(applied.error());
-    spdlog::error("{} webhook event {} ({}) not applied: {}", receiver.provider, parsed->id,
-                  parsed->type, error.ToString());
-    // Not committed: make the provider retry.
-    if (error.code != Code::kInternal) {
-      return http::Response::Detail(503, "Service temporarily unavailable, retry");
-    }
-    return ErrorResponse(error);
-  }
-  if (applied->outcome == tracking::Outcome::kIgnored) {
-    spdlog::info("{} webhook event ignored: {} (id {}, type {})", receiver.provider,
-                 applied->reason, parsed->id, parsed->type);
-  } else {
-    spdlog::debug("{} webhook event {} ({}): {}", receiver.provider, parsed->id, parsed->type,
-                  tracking::OutcomeName(applied->outcome));
-  }
-  return StatusReply(tracking::OutcomeName(applied->outcome));
+  // Answered after the group commit that holds the event (tracking::EventApplier), without
+  // keeping this HTTP thread waiting for it: more events then share one commit.
+  auto respond = request.Defer();
+  applier.ApplyAsync(
+      std::move(*parsed->event),
+      [respond, provider = std::string(receiver.provider), id = parsed->id, type = parsed->type,
+       request_id = request.request_id](Result<tracking::Applied> applied) {
+        respond(AppliedReply(provider, id, type, request_id, std::move(applied)));
+      });
+  return StatusReply("ok");  // ignored: the request is deferred
 }
 
 std::optional<std::string_view> Header(const http::Request& request, std::string_view name) {

@@ -109,6 +109,12 @@ std::optional<std::string_view> Response::GetHeader(std::string_view name) const
   return FindHeader(headers, name);
 }
 
+Request::Responder Request::Defer() {
+  deferred_ = true;
+  if (defer_hook) return defer_hook();
+  return [](Response) {};
+}
+
 Response Response::JsonText(int status, std::string body) {
   Response r;
   r.status = status;

@@ -27,6 +27,8 @@ struct Header {
 // Case-insensitive ASCII comparison for header names.
 bool HeaderNameEquals(std::string_view a, std::string_view b);
 
+struct Response;
+
 struct Request {
   Method method = Method::kGet;
   std::string method_name;  // as received, e.g. "GET"
@@ -46,6 +48,20 @@ struct Request {
   std::optional<std::string> QueryParam(std::string_view name) const;
   // Value of a `{name}` path parameter; empty if absent.
   std::string_view PathParam(std::string_view name) const;
+
+  // Answering later. A handler that cannot answer without waiting (e.g. for a group commit) calls
+  // Defer() and returns at once — what it returns is then ignored — and the server sends the
+  // Response given to the Responder. The Responder may be called from any thread; the first call
+  // counts, later ones are ignored, and a Responder dropped without being called answers 500.
+  // Outside http::Server (a handler called directly) the Responder does nothing.
+  using Responder = std::function<void(Response)>;
+  Responder Defer();
+  bool deferred() const { return deferred_; }
+  // Set by http::Server before running the handler: makes the Responder.
+  std::function<Responder()> defer_hook;
+
+ private:
+  bool deferred_ = false;
 };
 
 struct Response {

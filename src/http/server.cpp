@@ -366,7 +366,19 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         route = match.route;
         request.route = std::move(match.route);
         request.path_params = std::move(match.params);
-        response = Invoke(*match.handler, request);
+        const uint64_t sequence = ++request_sequence_;
+        request.defer_hook = [this, sequence] { return MakeResponder(sequence); };
+        bool deferred = false;
+        response = Invoke(*match.handler, request, deferred);
+        if (deferred) {
+          // Answered by FinishDeferred, posted on this session's strand by the Responder — so
+          // never before this function has returned.
+          deferred_ = Pending{sequence,         std::move(request),
+                              std::move(route), log_method,
+                              log_path,         version,
+                              keep_alive,       head};
+          return;
+        }
       } else if (match.method_not_allowed()) {
         route = std::move(match.route);
         response = Response::Detail(405, "Method Not Allowed");
@@ -375,12 +387,18 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         response = Response::Detail(404, "Not Found");
       }
     }
+    Answer(request, std::move(response), route, log_method, log_path, version, keep_alive, head);
+  }
+
+  // Validates, records and sends a handler's response.
+  void Answer(const Request& request, Response response, const std::string& route,
+              const std::string& log_method, const std::string& log_path, unsigned version,
+              bool keep_alive, bool head) {
     if (response.status < 100 || response.status > 999) {
       spdlog::error("http: handler for {} {} returned invalid status {}", log_method, route,
                     response.status);
       response = Response::Detail(500, "Internal Server Error");
     }
-
     const auto elapsed = SteadyClock::now() - request_started_;
     const std::string_view method_label = MethodName(request.method);
     server_.Record(method_label, route, response.status, elapsed);
@@ -389,18 +407,79 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     Send(request, std::move(response), version, keep_alive, head, /*linger=*/false);
   }
 
-  Response Invoke(const Handler& handler, Request& request) {
+  // A deferred request waiting for its Responder (HandleRequest → FinishDeferred).
+  struct Pending {
+    uint64_t sequence = 0;  // which request of the connection
+    Request request;
+    std::string route;
+    std::string log_method;
+    std::string log_path;
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool head = false;
+  };
+
+  // Shared by the copies of one Responder: the first call answers; dropping it unanswered
+  // answers 500 (a handler bug must not leave the client hanging).
+  struct Completion {
+    Completion(std::shared_ptr<Session> s, uint64_t seq) : session(std::move(s)), sequence(seq) {}
+    ~Completion() {
+      if (!done.exchange(true)) {
+        spdlog::error("http: a deferred request was dropped without an answer");
+        Post(Response::Detail(500, "Internal Server Error"));
+      }
+    }
+    void Complete(Response response) {
+      if (done.exchange(true)) return;
+      Post(std::move(response));
+    }
+    void Post(Response response) {
+      auto self = session;
+      net::post(self->stream_.get_executor(),
+                [self, seq = sequence, response = std::move(response)]() mutable {
+                  self->FinishDeferred(seq, std::move(response));
+                });
+    }
+    std::shared_ptr<Session> session;
+    const uint64_t sequence;
+    std::atomic<bool> done{false};
+  };
+
+  Request::Responder MakeResponder(uint64_t sequence) {
+    auto completion = std::make_shared<Completion>(shared_from_this(), sequence);
+    return [completion](Response response) { completion->Complete(std::move(response)); };
+  }
+
+  // On the strand, after HandleRequest returned.
+  void FinishDeferred(uint64_t sequence, Response response) {
+    // Not waiting for this request: its handler threw after deferring and it was answered 500.
+    if (!deferred_ || deferred_->sequence != sequence) return;
+    Pending pending = std::move(*deferred_);
+    deferred_.reset();
+    server_.LeaveHandler();  // entered in Invoke, kept while the answer was pending
+    ScopedRequestId scoped(pending.request.request_id);
+    Answer(pending.request, std::move(response), pending.route, pending.log_method,
+           pending.log_path, pending.version, pending.keep_alive, pending.head);
+  }
+
+  // `deferred`: the handler called Request::Defer() and returned normally; it stays "in a handler"
+  // (graceful stop waits for it) until FinishDeferred.
+  Response Invoke(const Handler& handler, Request& request, bool& deferred) {
     struct InHandler {
       explicit InHandler(Impl& s) : server(s), entered(s.EnterHandler()) {}
       ~InHandler() {
-        if (entered) server.LeaveHandler();
+        if (entered && !keep) server.LeaveHandler();
       }
       Impl& server;
       const bool entered;
+      bool keep = false;  // deferred: FinishDeferred leaves
     } in_handler(server_);
     if (!in_handler.entered) return Response::Detail(503, "Service Unavailable");
     try {
-      return handler(request);
+      Response response = handler(request);
+      deferred = request.deferred();
+      in_handler.keep = deferred;
+      return response;
     } catch (const std::exception& e) {
       spdlog::error("http: handler for {} {} threw: {}", request.method_name, request.route,
                     e.what());
@@ -408,6 +487,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       spdlog::error("http: handler for {} {} threw a non-standard exception", request.method_name,
                     request.route);
     }
+    // A handler that deferred and then threw is answered now; its Responder then does nothing.
     return Response::Detail(500, "Internal Server Error");
   }
 
@@ -501,6 +581,8 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;  // kept alive while being written
+  std::optional<Pending> deferred_;               // a request answered later (Request::Defer)
+  uint64_t request_sequence_ = 0;
   const std::string remote_;
   const SteadyClock::time_point connected_at_;
   SteadyClock::time_point request_deadline_;

@@ -259,6 +259,30 @@ class ServerTest : public ::testing::Test {
       server_->Stop();
       return Response::Json(200, nlohmann::json{{"stopping", true}});
     });
+    // Deferred answers (Request::Defer): completed later from another thread, dropped
+    // unanswered, or deferred by a handler that then throws.
+    router_.Add(Method::kGet, "/later", [](Request& r) {
+      auto respond = r.Defer();
+      std::thread([respond, id = r.request_id] {
+        std::this_thread::sleep_for(40ms);  // slow work: the answer comes well after the handler
+        respond(Response::Json(200, nlohmann::json{{"later", true}, {"request_id", id}}));
+        respond(Response::Json(500, nlohmann::json{{"second", true}}));  // ignored
+      }).detach();
+      return Response::Json(200, nlohmann::json{{"not", "this"}});
+    });
+    router_.Add(Method::kGet, "/dropped", [](Request& r) {
+      (void)r.Defer();
+      return Response::Json(200, nlohmann::json{{"not", "this"}});
+    });
+    router_.Add(Method::kGet, "/defer-then-throw", [](Request& r) -> Response {
+      auto respond = r.Defer();
+      std::thread([respond] {
+        // Fires while the next request on the connection (a /later) is still waiting.
+        std::this_thread::sleep_for(10ms);
+        respond(Response::Json(200, nlohmann::json{{"stale", true}}));
+      }).detach();
+      throw std::runtime_error("boom after deferring");
+    });
     router_.Add(Method::kGet, "/block", [gate = gate_](Request&) {
       gate->entered.set_value();
       gate->released.wait();
@@ -376,6 +400,40 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_TRUE(p1 && p2);
   EXPECT_EQ(p1->Json()["room_id"], "p1");
   EXPECT_EQ(p2->Json()["room_id"], "p2");
+}
+
+TEST_F(ServerTest, DeferredAnswersComeFromTheResponderInOrderOnOneConnection) {
+  Start();
+  Conn c(port_);
+  ASSERT_GE(c.fd(), 0);
+  // Deferred, then a normal request, then one whose Responder is dropped (500), then one that
+  // throws after deferring (500 now; its late Responder must not answer the next request).
+  ASSERT_TRUE(c.Send(Get("/later")));
+  auto later = c.Read();
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200);
+  EXPECT_EQ(later->Json()["later"], true);
+  EXPECT_EQ(later->Json()["request_id"], later->Get("X-Request-Id").value_or("?"));
+  ASSERT_TRUE(c.Send(Get("/json")));
+  auto plain = c.Read();
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->body, R"({"ok":true})");
+  ASSERT_TRUE(c.Send(Get("/dropped")));
+  auto dropped = c.Read();
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->status, 500);
+  ASSERT_TRUE(c.Send(Get("/defer-then-throw")));
+  auto thrown = c.Read();
+  ASSERT_TRUE(thrown);
+  EXPECT_EQ(thrown->status, 500);
+  ASSERT_TRUE(c.Send(Get("/later")));
+  auto after = c.Read();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(after->Json()["later"], true) << after->body;
+  // Metrics count a deferred request once, under its route.
+  EXPECT_NE(metrics_.Render().find("route=\"/later\",status=\"200\"} 2"), std::string::npos)
+      << metrics_.Render();
 }
 
 TEST_F(ServerTest, ConnectionCloseAndHttp10CloseAfterResponse) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -395,6 +396,9 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
 struct EventApplier::Pending {
   const ProviderEvent* event = nullptr;
   std::optional<Result<Applied>> result;
+  // ApplyAsync: the event is owned here, and `done` is called instead of waking a caller.
+  std::optional<ProviderEvent> owned;
+  std::function<void(Result<Applied>)> done;
 };
 
 EventApplier::EventApplier(store::Database& db, const Clock& clock, ApplyOptions options,
@@ -433,6 +437,23 @@ Result<Applied> EventApplier::Apply(const ProviderEvent& event) {
   return std::move(*pending.result);
 }
 
+void EventApplier::ApplyAsync(ProviderEvent event, std::function<void(Result<Applied>)> done) {
+  auto pending = std::make_unique<Pending>();
+  pending->owned = std::move(event);
+  pending->event = &*pending->owned;
+  pending->done = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(pending.release());
+      ++pending_;
+      wake_writer_.notify_one();
+      return;
+    }
+  }
+  pending->done(Err(Code::kUnavailable, "Database unavailable", "shutting down"));
+}
+
 void EventApplier::WriterLoop() {
   std::vector<Pending*> batch;
   for (;;) {
@@ -446,14 +467,22 @@ void EventApplier::WriterLoop() {
         queue_.pop_front();
       }
     }
+    // Asynchronous callers' Pendings are ours (answered and freed below); a blocking caller's
+    // Pending lives on its stack and must not be touched once done_ may have woken it.
+    std::vector<std::unique_ptr<Pending>> async;
+    for (Pending* pending : batch) {
+      if (pending->done) async.emplace_back(pending);
+    }
     RunBatch(batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
       batches_ += 1;
       batched_events_ += batch.size();
+      pending_ -= async.size();
     }
     done_.notify_all();
     batch.clear();
+    for (auto& pending : async) pending->done(std::move(*pending->result));
   }
 }
 

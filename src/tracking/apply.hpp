@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -71,6 +72,9 @@ class EventApplier {
   EventApplier& operator=(const EventApplier&) = delete;
 
   Result<Applied> Apply(const ProviderEvent& event);
+  // The same without blocking: `done` is called once with the outcome, after the commit, on the
+  // writer thread (keep it short: it delays the next batch).
+  void ApplyAsync(ProviderEvent event, std::function<void(Result<Applied>)> done);
 
   struct Stats {
     uint64_t batches = 0;
