@@ -6,7 +6,7 @@
 #   GET /v1/rooms               with X-API-Key   (auth lookup + paged list)
 #   GET /v1/rooms/{name}/meetings/active         (room + active meetings)
 # and prints req/s and latency percentiles. The server stops at the end.
-# Usage: [ROOMS=20] [HTTP_THREADS=4] bench/api.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+# Usage: [ROOMS=20] [HTTP_THREADS=0 (per core)] bench/api.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 secs=${2:-10}
@@ -14,7 +14,7 @@ conns=${3:-20}
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DATABASE_URL="sqlite:///$dir/bench.db" DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=warn \
-  AUTH_BACKEND=none HTTP_THREADS=${HTTP_THREADS:-4}
+  AUTH_BACKEND=none HTTP_THREADS=${HTTP_THREADS:-0}
 cd "$dir"
 "$build/reflector" migrate up >/dev/null
 key=$("$build/reflector" apikey create --user bench-user --name bench 2>/dev/null)

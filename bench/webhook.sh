@@ -10,7 +10,7 @@
 #   the receiver alone is measured; the queued jobs wait), creates a Daily room and meeting through
 #   the API, runs wrk, then counts the stored events and checks every request was a 200.
 #
-# Usage: [BACKENDS="sqlite postgres"] [HTTP_THREADS=4] bench/webhook.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+# Usage: [BACKENDS="sqlite postgres"] [HTTP_THREADS=0 (per core)] bench/webhook.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-build}" && pwd)
@@ -69,7 +69,7 @@ for backend in $backends; do
   esac
   port=$(free_port)
   DATABASE_URL=$url DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=info AUTH_BACKEND=none \
-    HTTP_THREADS=${HTTP_THREADS:-4} WORKER_THREADS=0 DAILY_API_KEY=$daily_key \
+    HTTP_THREADS=${HTTP_THREADS:-0} WORKER_THREADS=0 DAILY_API_KEY=$daily_key \
     DAILY_API_URL=$daily_url DAILY_WEBHOOK_SECRET=$secret DEFAULT_VIDEO_PLATFORM=daily \
     "$build/reflector" serve >"$dir/serve-$backend.log" 2>&1 &
   serve_pid=$!

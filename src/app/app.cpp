@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "api/auth.hpp"
 #include "api/auth_backends.hpp"
@@ -100,7 +102,12 @@ int Serve(const Config& given_config) {
   http::ServerOptions options;
   options.host = config.http.host;
   options.port = config.http.port;
-  options.threads = config.http.threads;
+  // Handlers that wait (webhook events waiting for their group commit) defer their answer instead
+  // of holding a thread, so one thread per core is enough (more only add context switches:
+  // docs/performance.md).
+  options.threads = config.http.threads > 0
+                        ? config.http.threads
+                        : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   options.body_limit = config.http.body_limit_bytes;
   options.header_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
   options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);

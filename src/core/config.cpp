@@ -246,7 +246,7 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.String(c.http.ui_base_url, "UI_BASE_URL");
   c.http.base_url_configured = !c.http.base_url.empty();
   c.http.ui_base_url_configured = !c.http.ui_base_url.empty();
-  r.Int(c.http.threads, "HTTP_THREADS", 1, 256);
+  r.Int(c.http.threads, "HTTP_THREADS", 0, 256);
   {
     int limit = static_cast<int>(c.http.body_limit_bytes);
     r.Int(limit, "HTTP_BODY_LIMIT_BYTES", 1024, 1 << 30);
@@ -394,7 +394,7 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"BASE_URL", "http://HOST:PORT", "public URL of the API"},
       {"UI_BASE_URL", "BASE_URL", "public URL of the web UI"},
       {"DATA_DIR", "./data", "local files"},
-      {"HTTP_THREADS", "4", "request-handling threads"},
+      {"HTTP_THREADS", "0", "request-handling threads (0: one per CPU core, at least 2)"},
       {"HTTP_BODY_LIMIT_BYTES", "1048576", "larger request bodies are answered 413"},
       {"HTTP_REQUEST_TIMEOUT_SECONDS", "30", "time a client has to send a whole request"},
       {"HTTP_IDLE_TIMEOUT_SECONDS", "60", "idle keep-alive connections are closed after this"},

@@ -22,7 +22,7 @@ struct HttpConfig {
   std::string ui_base_url;              // UI_BASE_URL: public UI URL (default BASE_URL)
   bool base_url_configured = false;     // BASE_URL was set (else derived from the bound port)
   bool ui_base_url_configured = false;  // UI_BASE_URL was set
-  int threads = 4;                      // HTTP_THREADS: request-handling threads
+  int threads = 0;                      // HTTP_THREADS: request threads (0: one per core, ≥ 2)
   size_t body_limit_bytes = 1 << 20;    // HTTP_BODY_LIMIT_BYTES: larger bodies get 413
   int request_timeout_seconds = 30;     // HTTP_REQUEST_TIMEOUT_SECONDS: time to send a request
   int idle_timeout_seconds = 60;        // HTTP_IDLE_TIMEOUT_SECONDS: keep-alive idle limit

@@ -2,9 +2,13 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>  // also declares SQLite's API, in namespace sqlite_api
+#include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "store/internal/connection.hpp"
@@ -51,6 +55,11 @@ Status Pool::Connect(Connection& connection) {
       *sql << "PRAGMA journal_mode = WAL", soci::into(journal_mode);
       *sql << "PRAGMA foreign_keys = ON";
       *sql << "PRAGMA synchronous = NORMAL";
+      if (url_.sqlite_path != ":memory:") {
+        // Checkpoints run on the Database's background connection (Checkpointer), so that a
+        // writer's commit never includes copying the WAL back (and its fdatasync).
+        *sql << "PRAGMA wal_autocheckpoint = 0";
+      }
       connection.sql = std::move(sql);
     } else {
       auto sql = std::make_unique<soci::session>(*soci::factory_postgresql(), url_.pg_conninfo);
@@ -269,6 +278,73 @@ Status Transaction::Rollback() {
 
 // ---- Database ----
 
+namespace internal {
+
+// Copies the WAL back into the database file from its own connection: a PASSIVE checkpoint
+// (never waits for readers or writers) every kInterval and a last one at shutdown. SQLite's own
+// automatic checkpoint (every 1 000 pages, inside whichever commit crosses the mark, with an
+// fdatasync) is off on the pool's connections.
+class Checkpointer {
+ public:
+  static constexpr auto kInterval = std::chrono::milliseconds(200);
+
+  explicit Checkpointer(std::string path) : path_(std::move(path)) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+ private:
+  void Loop() {
+    std::unique_ptr<soci::session> sql;
+    try {
+      sql = std::make_unique<soci::session>(*soci::factory_sqlite3(),
+                                            "db=\"" + path_ + "\" timeout=5");
+      *sql << "PRAGMA busy_timeout = 5000";
+    } catch (const std::exception& e) {
+      spdlog::warn("sqlite checkpointer: no connection ({}); the WAL is not checkpointed",
+                   e.what());
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      const bool stopping = wake_.wait_for(lock, kInterval, [&] { return stopping_; });
+      lock.unlock();
+      Checkpoint(*sql);
+      lock.lock();
+      if (stopping) return;
+    }
+  }
+
+  // A PASSIVE checkpoint: copies what no reader still needs, waits for nobody; next to nothing
+  // when the WAL holds no new frames.
+  static void Checkpoint(soci::session& sql) {
+    try {
+      int busy = 0, log_frames = 0, checkpointed = 0;
+      sql << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log_frames),
+          soci::into(checkpointed);
+    } catch (const std::exception& e) {
+      spdlog::debug("sqlite checkpointer: {}", e.what());
+    }
+  }
+
+  const std::string path_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace internal
+
 Database::Database(std::unique_ptr<internal::Pool> pool, std::chrono::milliseconds acquire_timeout)
     : pool_(std::move(pool)), acquire_timeout_(acquire_timeout) {}
 
@@ -291,7 +367,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
   }
   auto pool = std::make_unique<internal::Pool>(std::move(*parsed), size);
   REFLECTOR_RETURN_IF_ERROR(pool->Open());
-  return std::unique_ptr<Database>(new Database(std::move(pool), acquire_timeout));
+  const internal::DatabaseUrl& opened = pool->url();
+  std::unique_ptr<Database> db(new Database(std::move(pool), acquire_timeout));
+  if (opened.dialect == Dialect::kSqlite && opened.sqlite_path != ":memory:") {
+    db->checkpointer_ = std::make_unique<internal::Checkpointer>(opened.sqlite_path);
+  }
+  return db;
 }
 
 Dialect Database::dialect() const { return pool_->dialect(); }

@@ -23,6 +23,7 @@
 namespace reflector::store {
 
 namespace internal {
+class Checkpointer;
 class Pool;
 struct Connection;
 struct SessionAccess;
@@ -137,6 +138,8 @@ class Database {
   Database(std::unique_ptr<internal::Pool> pool, std::chrono::milliseconds acquire_timeout);
   std::unique_ptr<internal::Pool> pool_;
   const std::chrono::milliseconds acquire_timeout_;
+  // SQLite files: WAL checkpoints on a background connection, not inside writers' commits.
+  std::unique_ptr<internal::Checkpointer> checkpointer_;
 };
 
 }  // namespace reflector::store

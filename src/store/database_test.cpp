@@ -215,6 +215,37 @@ TEST(DatabaseOpenTest, SqliteCreatesTheParentDirectoryAndDescribesItself) {
   std::filesystem::remove_all(dir);
 }
 
+// Writers never checkpoint (wal_autocheckpoint=0 on the pool's connections); the Database's
+// background connection copies the WAL into the database file. Without it, the file would stay
+// at its initial size however much is committed.
+TEST(DatabaseOpenTest, SqliteWalIsCheckpointedInTheBackground) {
+  const auto dir = std::filesystem::temp_directory_path() / ("reflector-ckpt-" + NewUuid4());
+  const std::string path = (dir / "wal.db").string();
+  {
+    auto db = Database::Open("sqlite:///" + path, 2);
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    auto session = (*db)->Acquire();
+    EXPECT_EQ(QueryText(session, "PRAGMA wal_autocheckpoint").value_or("?"), "0");
+    ASSERT_TRUE(Exec(session, "CREATE TABLE blob (id INTEGER PRIMARY KEY, body TEXT)"));
+    const auto size_before = std::filesystem::file_size(path);
+    auto tx = session.Begin();
+    ASSERT_TRUE(tx.has_value());
+    for (int i = 0; i < 500; ++i) {
+      ASSERT_TRUE(Exec(session, "INSERT INTO blob (body) VALUES (:b)",
+                       SqlParams().Text("b", std::string(1000, 'x'))));
+    }
+    ASSERT_TRUE(tx->Commit().has_value());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::filesystem::file_size(path) < size_before + 400'000 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GE(std::filesystem::file_size(path), size_before + 400'000)
+        << "the WAL was not checkpointed into the database file";
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DatabaseOpenTest, SqliteInMemoryWorksWithOneConnection) {
   auto db = Database::Open("sqlite::memory:", 8);
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
