@@ -181,7 +181,11 @@ TEST(WorkerE2eTest, KilledMidJobTheJobCompletesOnceAfterRestart) {
       << second->Output();
   EXPECT_EQ(job.attempts, 2);  // the killed run, then this one: completed exactly once
   EXPECT_THAT(job.locked_by.value_or(""), HasSubstr(PidTag(*second)));
-  EXPECT_THAT(second->Output(), HasSubstr("recording.process ran for recording rec-kill-9"));
+  // The output is read asynchronously: the line may trail the job's row by a moment.
+  EXPECT_TRUE(Eventually([&] {
+    return second->Output().find("recording.process ran for recording rec-kill-9") !=
+           std::string::npos;
+  })) << second->Output();
 
   second->Signal(SIGTERM);
   EXPECT_EQ(second->WaitForExit(15s), 0) << second->Output();
@@ -264,7 +268,9 @@ TEST(WorkerE2eTest, SigtermPastTheGraceLeavesTheJobToAnotherWorker) {
 
   first->Signal(SIGTERM);
   EXPECT_EQ(first->WaitForExit(15s), 0) << first->Output();
-  EXPECT_THAT(first->Output(), HasSubstr("still running after the 1000 ms stop grace"));
+  EXPECT_TRUE(Eventually([&] {
+    return first->Output().find("still running after the 1000 ms stop grace") != std::string::npos;
+  })) << first->Output();
   store::Job job = fixture.Get(job_id);
   EXPECT_EQ(job.status, "running");  // still claimed, with its lease
   EXPECT_THAT(job.locked_by.value_or(""), HasSubstr(PidTag(*first)));
