@@ -22,7 +22,9 @@ constexpr std::string_view kJoinNew =
     "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
     ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
     ":joined_at, NULL) ON CONFLICT (meeting_id, session_key) DO NOTHING";
-constexpr std::string_view kJoinKnown =
+// Fills in what a later event knows about a known session (first joined_at wins, a null user id
+// or empty name keeps the stored one); never touches left_at. Used by Join and Leave.
+constexpr std::string_view kFillIn =
     "UPDATE participant_session SET "
     "joined_at = COALESCE(joined_at, :joined_at), "
     "user_id = COALESCE(:user_id, user_id), "
@@ -41,13 +43,6 @@ constexpr std::string_view kLeaveNew =
     "INSERT INTO participant_session (" REFLECTOR_PS_COLUMNS
     ") VALUES (:id, :meeting_id, :room_id, :provider, :session_key, :user_id, :user_name, "
     ":joined_at, :left_at) ON CONFLICT (meeting_id, session_key) DO NOTHING";
-// A session already closed keeps its left_at; the other fields are filled in.
-constexpr std::string_view kLeaveClosed =
-    "UPDATE participant_session SET "
-    "joined_at = COALESCE(joined_at, :joined_at), "
-    "user_id = COALESCE(:user_id, user_id), "
-    "user_name = CASE WHEN :user_name = '' THEN user_name ELSE :user_name END "
-    "WHERE meeting_id = :meeting_id AND session_key = :session_key";
 constexpr std::string_view kCloseIfOpen =
     "UPDATE participant_session SET left_at = :left_at "
     "WHERE meeting_id = :meeting_id AND session_key = :session_key AND left_at IS NULL";
@@ -89,32 +84,32 @@ Result<ParticipantSession> ReadSession(const SqlRow& row) {
   return s;
 }
 
-}  // namespace
-
-Result<bool> ParticipantSessionRepository::Join(Session& session, const ParticipantInfo& info) {
-  auto inserted = Exec(session, kJoinNew, InfoParams(info));
-  if (!inserted) return Err(std::move(inserted.error()));
-  if (*inserted > 0) return true;
+// The parameters of kFillIn (kLeaveOpen takes these plus left_at).
+SqlParams FillInParams(const ParticipantInfo& info) {
   SqlParams params;
   params.OptTime("joined_at", info.joined_at)
       .OptText("user_id", info.user_id)
       .Text("user_name", info.user_name.value_or(""))
       .Text("meeting_id", info.meeting_id)
       .Text("session_key", info.session_key);
-  auto updated = Exec(session, kJoinKnown, params);
+  return params;
+}
+
+}  // namespace
+
+Result<bool> ParticipantSessionRepository::Join(Session& session, const ParticipantInfo& info) {
+  auto inserted = Exec(session, kJoinNew, InfoParams(info));
+  if (!inserted) return Err(std::move(inserted.error()));
+  if (*inserted > 0) return true;
+  auto updated = Exec(session, kFillIn, FillInParams(info));
   if (!updated) return Err(std::move(updated.error()));
   return false;
 }
 
 Result<bool> ParticipantSessionRepository::Leave(Session& session, const ParticipantInfo& info,
                                                  TimePoint left_at) {
-  SqlParams close;
-  close.Time("left_at", left_at)
-      .OptTime("joined_at", info.joined_at)
-      .OptText("user_id", info.user_id)
-      .Text("user_name", info.user_name.value_or(""))
-      .Text("meeting_id", info.meeting_id)
-      .Text("session_key", info.session_key);
+  SqlParams close = FillInParams(info);
+  close.Time("left_at", left_at);
   auto close_open = [&]() -> Result<bool> {
     auto closed = Exec(session, kLeaveOpen, close);
     if (!closed) return Err(std::move(closed.error()));
@@ -133,13 +128,8 @@ Result<bool> ParticipantSessionRepository::Leave(Session& session, const Partici
   if (*inserted > 0) return false;
   closed = close_open();
   if (!closed || *closed) return closed;
-  SqlParams fill;
-  fill.OptTime("joined_at", info.joined_at)
-      .OptText("user_id", info.user_id)
-      .Text("user_name", info.user_name.value_or(""))
-      .Text("meeting_id", info.meeting_id)
-      .Text("session_key", info.session_key);
-  auto filled = Exec(session, kLeaveClosed, fill);
+  // A session already closed keeps its left_at; the other fields are filled in.
+  auto filled = Exec(session, kFillIn, FillInParams(info));
   if (!filled) return Err(std::move(filled.error()));
   return false;
 }

@@ -12,6 +12,15 @@ namespace {
 
 using nlohmann::json;
 
+Parsed EventParsed(ProviderEvent event) {
+  Parsed p;
+  p.kind = Parsed::Kind::kEvent;
+  p.id = event.id;
+  p.type = event.type;
+  p.event = std::move(event);
+  return p;
+}
+
 Parsed Ignored(std::string id, std::string type, std::string reason) {
   Parsed p;
   p.kind = Parsed::Kind::kIgnored;
@@ -216,12 +225,7 @@ Result<Parsed> ParseDailyLike(std::string_view body, std::string_view provider, 
   } else {
     return Ignored(id, type, "event type not handled");
   }
-  Parsed p;
-  p.kind = Parsed::Kind::kEvent;
-  p.id = id;
-  p.type = type;
-  p.event = std::move(event);
-  return p;
+  return EventParsed(std::move(event));
 }
 
 }  // namespace
@@ -308,12 +312,7 @@ Result<Parsed> ParseWherebyEvent(std::string_view body) {
   } else {
     return Ignored(id, type, "event type not handled");
   }
-  Parsed p;
-  p.kind = Parsed::Kind::kEvent;
-  p.id = id;
-  p.type = type;
-  p.event = std::move(event);
-  return p;
+  return EventParsed(std::move(event));
 }
 
 }  // namespace reflector::tracking
