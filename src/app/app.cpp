@@ -15,6 +15,7 @@
 #include "api/jobs_routes.hpp"
 #include "api/meetings_routes.hpp"
 #include "api/mock_routes.hpp"
+#include "api/recordings_routes.hpp"
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
@@ -36,6 +37,10 @@
 
 namespace reflector::app {
 namespace {
+
+// Mock recordings arrive in one request body, held in memory while it is read: a browser's
+// microphone recording (Opus, ~30 MB an hour) fits well under this.
+constexpr size_t kMaxMockRecordingBytes = size_t{100} << 20;
 
 std::string Join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -91,12 +96,19 @@ int Serve(const Config& given_config) {
   std::unique_ptr<api::Authenticator> auth = std::move(*made_auth);
   // --- end authentication ---
   [[maybe_unused]] api::ApiContext context{config, **db, platforms, *auth, clock};
+  // Set once the job runner exists (before the server runs): routes that enqueue work wake it.
+  jobs::JobRunner* runner_for_notify = nullptr;
+  auto notify_jobs = [&runner_for_notify] {
+    if (runner_for_notify != nullptr) runner_for_notify->Notify();
+  };
   // --- routes (one Register line per routes file) ---
   api::RegisterMockRoutes(routes);
   api::RegisterMeetingRoutes(routes, context);
   api::RegisterRoomRoutes(routes, context);
   api::RegisterJobRoutes(routes, context);
   api::RegisterWebhookRoutes(routes, context);
+  api::RegisterRecordingRoutes(routes, context,
+                               {config.data_dir, kMaxMockRecordingBytes, notify_jobs});
   // --- end routes ---
 
   http::ServerOptions options;
@@ -109,6 +121,8 @@ int Serve(const Config& given_config) {
                         ? config.http.threads
                         : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   options.body_limit = config.http.body_limit_bytes;
+  options.large_body_routes = {{api::kUploadRoute, api::kUploadBodyLimit},
+                               {api::kMockRecordingRoute, kMaxMockRecordingBytes}};
   options.header_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
   options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);
   options.shutdown_grace = std::chrono::seconds(config.http.shutdown_grace_seconds);
@@ -134,7 +148,8 @@ int Serve(const Config& given_config) {
   if (config.worker_threads > 0) {
     job_runner = std::make_unique<jobs::JobRunner>(
         **db, clock, JobRunnerOptionsFrom(config, config.worker_threads), &metrics);
-    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock, platforms});
+    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock, platforms, config, transport});
+    runner_for_notify = job_runner.get();
     if (auto started = job_runner->Start(); !started) {
       spdlog::error("{}", started.error().ToString());
       return kExitFailure;

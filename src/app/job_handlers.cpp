@@ -5,6 +5,7 @@
 #include <string>
 
 #include "platforms/daily/daily_client.hpp"
+#include "platforms/mock/mock_client.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
 #include "tracking/deactivation.hpp"
@@ -34,6 +35,54 @@ Status ProcessRecording(const JobHandlerDeps& deps, const jobs::JobContext& job)
       "recording.process ran for recording {} (status {}, attempt {}); processing is "
       "not implemented yet",
       recording_id, (**row)[0].value_or("?"), job.attempt);
+  return Ok();
+}
+
+// mock.deliver_recording: the mock platform acting as a provider — its signed
+// recording.ready-to-download reaches POST /v1/mock/webhook over HTTP, like Daily's would, and
+// the receiver queues the recording's processing (contract §7.1 item 5).
+Status DeliverMockRecording(const JobHandlerDeps& deps, const jobs::JobContext& job) {
+  const auto& p = job.payload;
+  for (const char* field : {"recording_id", "room_name", "key"}) {
+    if (!p.contains(field) || !p[field].is_string()) {
+      return Err(Code::kInvalidArgument, std::string("payload needs a \"") + field + "\" string");
+    }
+  }
+  auto mock = deps.platforms.GetAs<platforms::MockClient>(platforms::kMock);
+  if (!mock) return Err(jobs::PermanentFailure(mock.error().message));
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(deps.clock.Now().time_since_epoch()).count();
+  const std::string recording_id = p["recording_id"].get<std::string>();
+  const nlohmann::json event = {{"version", "1.0.0"},
+                                {"type", "recording.ready-to-download"},
+                                {"id", "mock-rtd-" + recording_id},
+                                {"event_ts", now},
+                                {"payload",
+                                 {{"type", "mock"},
+                                  {"recording_id", recording_id},
+                                  {"room_name", p["room_name"]},
+                                  {"start_ts", p.value("start_ts", now)},
+                                  {"status", "finished"},
+                                  {"s3_key", p["key"]}}}};
+  net::OutboundRequest request;
+  request.method = "POST";
+  request.url = deps.config.http.base_url + "/v1/mock/webhook";
+  request.body = event.dump();
+  const auto [timestamp, signature] = (*mock)->Sign(request.body, now);
+  request.headers = {{"Content-Type", "application/json"},
+                     {"X-Mock-Timestamp", timestamp},
+                     {"X-Mock-Signature", signature}};
+  auto response = deps.transport.Send(request);
+  if (!response) return Err(response.error());
+  if (response->status < 200 || response->status >= 300) {
+    return Err(Code::kUnavailable, "the mock webhook answered " + std::to_string(response->status),
+               response->body.substr(0, 200));
+  }
+  auto answer = nlohmann::json::parse(response->body, nullptr, false);
+  if (answer.is_object() && answer.value("status", "") == "ignored") {
+    return Err(jobs::PermanentFailure("the mock webhook ignored recording " + recording_id));
+  }
+  spdlog::info("mock platform delivered recording {} to {}", recording_id, request.url);
   return Ok();
 }
 
@@ -90,6 +139,8 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
                   [deps](const jobs::JobContext& job) { return ProcessRecording(deps, job); });
   runner.Register(std::string(store::job_kind::kDailyPresenceReconcile),
                   [deps](const jobs::JobContext& job) { return ReconcilePresence(deps, job); });
+  runner.Register(std::string(store::job_kind::kMockRecordingDelivery),
+                  [deps](const jobs::JobContext& job) { return DeliverMockRecording(deps, job); });
   runner.Register(std::string(store::job_kind::kDailyPresenceSweep),
                   [deps](const jobs::JobContext&) { return SweepPresence(deps); });
   runner.Register(std::string(store::job_kind::kMeetingDeactivation),

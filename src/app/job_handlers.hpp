@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "jobs/job_runner.hpp"
+#include "net/http_transport.hpp"
 #include "platforms/registry.hpp"
 #include "store/database.hpp"
 
@@ -15,7 +16,9 @@ namespace reflector::app {
 struct JobHandlerDeps {
   store::Database& db;
   const Clock& clock;
-  platforms::PlatformRegistry& platforms;  // Daily presence
+  platforms::PlatformRegistry& platforms;  // Daily presence, the mock platform's signer
+  const Config& config;                    // BASE_URL (where the mock platform delivers events)
+  net::HttpTransport& transport;           // outbound HTTP to our own webhook (mock platform)
 };
 
 // How often the periodic jobs run (contract §6, reference §6.1).

@@ -41,7 +41,7 @@ int Worker(const Config& config) {
   platforms::PlatformRegistry platforms(platforms::PlatformContext{config, transport, clock});
   platforms::RegisterBuiltinPlatforms(platforms);
   jobs::JobRunner runner(**db, clock, JobRunnerOptionsFrom(config, threads));
-  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms});
+  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms, config, transport});
   if (auto started = runner.Start(); !started) {
     spdlog::error("{}", started.error().ToString());
     return kExitFailure;

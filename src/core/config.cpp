@@ -80,6 +80,23 @@ struct Reader {
     out = value;
   }
 
+  void Int64(int64_t& out, const char* name, int64_t min, int64_t max) {
+    auto v = Get(name);
+    if (!v) return;
+    const std::string t = Trim(*v);
+    int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+    if (ec != std::errc() || ptr != t.data() + t.size()) {
+      problems.Add(fmt::format("{}={:?} is not an integer", name, *v));
+      return;
+    }
+    if (value < min || value > max) {
+      problems.Add(fmt::format("{}={} is out of range [{}, {}]", name, value, min, max));
+      return;
+    }
+    out = value;
+  }
+
   void Bool(bool& out, const char* name) {
     auto v = Get(name);
     if (!v) return;
@@ -325,20 +342,39 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.List(c.platforms.daily_migration_room_ids, "DAILY_MIGRATION_ROOM_IDS");
   r.String(c.platforms.mock_webhook_secret, "MOCK_WEBHOOK_SECRET");
 
-  r.OneOf(c.storage.backend, "STORAGE_BACKEND", {"local", "s3"});
-  r.String(c.storage.s3_endpoint, "STORAGE_S3_ENDPOINT");
-  r.String(c.storage.s3_bucket, "STORAGE_S3_BUCKET");
-  r.String(c.storage.s3_region, "STORAGE_S3_REGION");
-  r.String(c.storage.s3_access_key_id, "STORAGE_S3_ACCESS_KEY_ID");
-  r.String(c.storage.s3_secret_access_key, "STORAGE_S3_SECRET_ACCESS_KEY");
-  if (c.storage.backend == "s3" && c.storage.s3_bucket.empty()) {
-    problems.Add("STORAGE_BACKEND=s3 needs STORAGE_S3_BUCKET");
+  r.OneOf(c.storage.backend, "TRANSCRIPT_STORAGE_BACKEND", {"local", "aws"});
+  r.String(c.storage.bucket, "TRANSCRIPT_STORAGE_AWS_BUCKET_NAME");
+  r.String(c.storage.region, "TRANSCRIPT_STORAGE_AWS_REGION");
+  r.String(c.storage.access_key_id, "TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID");
+  r.String(c.storage.secret_access_key, "TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY");
+  r.String(c.storage.endpoint_url, "TRANSCRIPT_STORAGE_AWS_ENDPOINT_URL");
+  if (c.storage.backend == "aws" && c.storage.bucket.empty()) {
+    problems.Add("TRANSCRIPT_STORAGE_BACKEND=aws needs TRANSCRIPT_STORAGE_AWS_BUCKET_NAME");
+  }
+
+  r.Int64(c.recordings.max_recording_bytes, "MAX_RECORDING_BYTES", 1, int64_t{1} << 50);
+  r.String(c.recordings.daily_access_key_id, "DAILYCO_STORAGE_AWS_ACCESS_KEY_ID");
+  r.String(c.recordings.daily_secret_access_key, "DAILYCO_STORAGE_AWS_SECRET_ACCESS_KEY");
+  r.String(c.recordings.daily_endpoint_url, "DAILYCO_STORAGE_AWS_ENDPOINT_URL");
+  r.String(c.recordings.whereby_endpoint_url, "WHEREBY_STORAGE_AWS_ENDPOINT_URL");
+  r.String(c.recordings.sqs_queue_url, "AWS_PROCESS_RECORDING_QUEUE_URL");
+  r.Int(c.recordings.sqs_poll_seconds, "SQS_POLLING_TIMEOUT_SECONDS", 1, 86400);
+  r.Int(c.recordings.daily_poll_seconds, "DAILY_RECORDINGS_POLL_SECONDS", 0, 86400);
+  for (const auto& [url, name] :
+       {std::pair{&c.storage.endpoint_url, "TRANSCRIPT_STORAGE_AWS_ENDPOINT_URL"},
+        std::pair{&c.recordings.daily_endpoint_url, "DAILYCO_STORAGE_AWS_ENDPOINT_URL"},
+        std::pair{&c.recordings.whereby_endpoint_url, "WHEREBY_STORAGE_AWS_ENDPOINT_URL"},
+        std::pair{&c.recordings.sqs_queue_url, "AWS_PROCESS_RECORDING_QUEUE_URL"}}) {
+    if (!url->empty() && !StartsWith(*url, "http://") && !StartsWith(*url, "https://")) {
+      problems.Add(fmt::format("{} {:?} must start with http:// or https://", name, *url));
+    }
   }
 
   r.OneOf(c.transcript.backend, "TRANSCRIPT_BACKEND", {"pocketsphinx", "openai", "none"});
   r.String(c.transcript.url, "TRANSCRIPT_URL");
   r.String(c.transcript.model, "TRANSCRIPT_MODEL");
   r.String(c.transcript.api_key, "TRANSCRIPT_API_KEY");
+  r.Int(c.transcript.chunk_seconds, "TRANSCRIPT_CHUNK_SECONDS", 30, 3600);
   if (c.transcript.backend == "openai" && c.transcript.url.empty()) {
     problems.Add("TRANSCRIPT_BACKEND=openai needs TRANSCRIPT_URL");
   }
@@ -359,8 +395,8 @@ std::vector<std::string> Config::Secrets() const {
   std::vector<std::string> out;
   for (const std::string* s :
        {&daily.api_key, &daily.webhook_secret, &whereby.api_key, &whereby.webhook_secret,
-        &whereby.storage_secret_access_key, &storage.s3_secret_access_key, &transcript.api_key,
-        &platforms.mock_webhook_secret}) {
+        &whereby.storage_secret_access_key, &storage.secret_access_key,
+        &recordings.daily_secret_access_key, &transcript.api_key, &platforms.mock_webhook_secret}) {
     if (!s->empty()) out.push_back(*s);
   }
   // The password inside a database URL (scheme://user:password@host/...).
@@ -431,16 +467,28 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"MOCK_WEBHOOK_SECRET", "",
        "signs mock-platform webhook events (generated per run if unset)"},
       {"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "300", "webhook replay window, both directions"},
-      {"STORAGE_BACKEND", "local", "local or s3"},
-      {"STORAGE_S3_ENDPOINT", "", "S3 endpoint URL"},
-      {"STORAGE_S3_BUCKET", "", "S3 bucket"},
-      {"STORAGE_S3_REGION", "", "S3 region"},
-      {"STORAGE_S3_ACCESS_KEY_ID", "", "S3 access key id"},
-      {"STORAGE_S3_SECRET_ACCESS_KEY", "", "S3 secret access key"},
+      {"TRANSCRIPT_STORAGE_BACKEND", "local", "where our audio goes: local (DATA_DIR) or aws (S3)"},
+      {"TRANSCRIPT_STORAGE_AWS_BUCKET_NAME", "", "S3 bucket (bucket or bucket/folder)"},
+      {"TRANSCRIPT_STORAGE_AWS_REGION", "us-east-1", "its region"},
+      {"TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID", "", "S3 access key id (also used for SQS)"},
+      {"TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY", "", "its secret"},
+      {"TRANSCRIPT_STORAGE_AWS_ENDPOINT_URL", "",
+       "S3-compatible endpoint (path-style addressing); empty = AWS"},
+      {"MAX_RECORDING_BYTES", "4294967296", "larger recordings fail instead of downloading"},
+      {"DAILYCO_STORAGE_AWS_ACCESS_KEY_ID", "",
+       "key id to read Daily raw tracks (else the transcript-storage key)"},
+      {"DAILYCO_STORAGE_AWS_SECRET_ACCESS_KEY", "", "its secret"},
+      {"DAILYCO_STORAGE_AWS_ENDPOINT_URL", "", "S3-compatible endpoint of the Daily bucket"},
+      {"WHEREBY_STORAGE_AWS_ENDPOINT_URL", "", "S3-compatible endpoint of the Whereby bucket"},
+      {"AWS_PROCESS_RECORDING_QUEUE_URL", "", "SQS queue of the Whereby bucket's S3 events"},
+      {"SQS_POLLING_TIMEOUT_SECONDS", "60", "how often the SQS queue is polled"},
+      {"DAILY_RECORDINGS_POLL_SECONDS", "0",
+       "Daily recordings discovery poll interval (0: 180 with a webhook secret, else 15)"},
       {"TRANSCRIPT_BACKEND", "pocketsphinx", "pocketsphinx, openai or none"},
       {"TRANSCRIPT_URL", "", "OpenAI-compatible API base URL (TRANSCRIPT_BACKEND=openai)"},
       {"TRANSCRIPT_MODEL", "", "transcription model name"},
       {"TRANSCRIPT_API_KEY", "", "transcription API key"},
+      {"TRANSCRIPT_CHUNK_SECONDS", "600", "longest audio piece sent to the openai backend"},
       {"WORKER_THREADS", "2", "in-process background workers (0 = none)"},
       {"JOB_LEASE_SECONDS", "30", "a job whose worker stopped heartbeating this long runs again"},
       {"JOB_STOP_GRACE_SECONDS", "10", "time running jobs get to finish on SIGTERM"},

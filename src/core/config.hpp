@@ -78,13 +78,29 @@ struct PlatformSelectionConfig {
   std::string mock_webhook_secret;  // MOCK_WEBHOOK_SECRET: signs mock-platform events
 };
 
+// Where our own files go (contract §7.4): TRANSCRIPT_STORAGE_*.
 struct StorageConfig {
-  std::string backend = "local";     // STORAGE_BACKEND: local | s3
-  std::string s3_endpoint;           // STORAGE_S3_ENDPOINT
-  std::string s3_bucket;             // STORAGE_S3_BUCKET
-  std::string s3_region;             // STORAGE_S3_REGION
-  std::string s3_access_key_id;      // STORAGE_S3_ACCESS_KEY_ID
-  std::string s3_secret_access_key;  // STORAGE_S3_SECRET_ACCESS_KEY
+  std::string backend = "local";  // TRANSCRIPT_STORAGE_BACKEND: local (under DATA_DIR) | aws
+  std::string bucket;  // TRANSCRIPT_STORAGE_AWS_BUCKET_NAME ("bucket" or "bucket/folder")
+  std::string region = "us-east-1";  // TRANSCRIPT_STORAGE_AWS_REGION
+  std::string access_key_id;         // TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID
+  std::string secret_access_key;     // TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY
+  std::string endpoint_url;  // TRANSCRIPT_STORAGE_AWS_ENDPOINT_URL: S3-compatible store, path-style
+};
+
+// Recordings intake (contract §7.1, §7.3).
+struct RecordingsConfig {
+  int64_t max_recording_bytes = int64_t{4} << 30;  // MAX_RECORDING_BYTES: larger downloads fail
+  // DAILYCO_STORAGE_AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY (else the transcript-storage keys) and
+  // DAILYCO_STORAGE_AWS_ENDPOINT_URL: how we read Daily's raw tracks.
+  std::string daily_access_key_id;
+  std::string daily_secret_access_key;
+  std::string daily_endpoint_url;
+  std::string whereby_endpoint_url;  // WHEREBY_STORAGE_AWS_ENDPOINT_URL
+  std::string sqs_queue_url;         // AWS_PROCESS_RECORDING_QUEUE_URL: Whereby S3 events (SQS)
+  int sqs_poll_seconds = 60;         // SQS_POLLING_TIMEOUT_SECONDS: SQS poll interval
+  int daily_poll_seconds = 0;  // DAILY_RECORDINGS_POLL_SECONDS: 0 = 180 with a webhook secret,
+                               // else 15 (reference §6.1)
 };
 
 struct TranscriptConfig {
@@ -92,6 +108,7 @@ struct TranscriptConfig {
   std::string url;                       // TRANSCRIPT_URL: OpenAI-compatible base URL
   std::string model;                     // TRANSCRIPT_MODEL
   std::string api_key;                   // TRANSCRIPT_API_KEY
+  int chunk_seconds = 600;               // TRANSCRIPT_CHUNK_SECONDS: longest piece sent at once
 };
 
 struct LogConfig {
@@ -108,6 +125,7 @@ struct Config {
   WherebyConfig whereby;
   PlatformSelectionConfig platforms;
   StorageConfig storage;
+  RecordingsConfig recordings;
   TranscriptConfig transcript;
   LogConfig log;
   int worker_threads = 2;           // WORKER_THREADS: in-process job workers (0 = none)

@@ -261,6 +261,18 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return HandleRequest();
     const auto& request = parser_->get();
+    if (!server_.options_.large_body_routes.empty()) {
+      // File-taking routes get their own body limit and time, decided before the body is read.
+      std::string_view target(request.target().data(), request.target().size());
+      target = target.substr(0, target.find('?'));
+      const auto match =
+          server_.router_.Find(ParseMethod(ToString(request.method_string())), target);
+      const auto large = server_.options_.large_body_routes.find(match.route);
+      if (match.found() && large != server_.options_.large_body_routes.end()) {
+        parser_->body_limit(static_cast<std::uint64_t>(large->second));
+        stream_.expires_after(server_.options_.large_body_timeout);
+      }
+    }
     if (request.version() >= 11 && beast::iequals(request[bhttp::field::expect], "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        beast::bind_front_handler(&Session::OnContinueSent, shared_from_this()));

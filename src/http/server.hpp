@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,10 +22,14 @@
 namespace reflector::http {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";           // address (or resolvable name) to bind
-  uint16_t port = 0;                        // 0 = pick a free port; see Server::port()
-  int threads = 4;                          // I/O + handler threads
-  size_t body_limit = 1 << 20;              // max request body bytes; larger → 413
+  std::string host = "127.0.0.1";  // address (or resolvable name) to bind
+  uint16_t port = 0;               // 0 = pick a free port; see Server::port()
+  int threads = 4;                 // I/O + handler threads
+  size_t body_limit = 1 << 20;     // max request body bytes; larger → 413
+  // Routes that take files (uploads): route pattern → their own body limit, and the time such a
+  // request's body may take. Matched on the route the request resolves to.
+  std::map<std::string, size_t> large_body_routes;
+  std::chrono::seconds large_body_timeout{600};
   std::chrono::seconds header_timeout{30};  // a request must arrive completely within this
   std::chrono::seconds idle_timeout{60};    // keep-alive connections idle longer are closed
   std::chrono::seconds shutdown_grace{10};  // in-flight requests get this long after Stop()

@@ -43,6 +43,9 @@ inline constexpr std::string_view kRecordingProcess = "recording.process";
 inline constexpr std::string_view kMeetingDeactivation = "meetings.deactivate";
 // {} ; periodic. Queues kDailyPresenceReconcile for every active Daily meeting.
 inline constexpr std::string_view kDailyPresenceSweep = "daily.presence_sweep";
+// {"recording_id", "room_name", "key", "start_ts"}: the mock platform delivers its signed
+// recording.ready-to-download to POST /v1/mock/webhook (contract §7.1 item 5).
+inline constexpr std::string_view kMockRecordingDelivery = "mock.deliver_recording";
 }  // namespace job_kind
 
 struct NewJob {

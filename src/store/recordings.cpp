@@ -10,7 +10,7 @@ namespace {
 
 #define REFLECTOR_RECORDING_COLUMNS                                                       \
   "id, bucket_name, object_key, recorded_at, status, meeting_id, provider_recording_id, " \
-  "type, error, duration, track_keys"
+  "type, error, duration, track_keys, platform, created_at, tracks, queued_at, stage"
 
 constexpr size_t kColumns = CountColumns(REFLECTOR_RECORDING_COLUMNS);
 
@@ -27,16 +27,30 @@ constexpr std::string_view kRememberStarted =
     "meeting_id = COALESCE(recording.meeting_id, excluded.meeting_id), "
     "type = COALESCE(recording.type, excluded.type)";
 // DO UPDATE ... WHERE: a recording that is ready already is left alone and returns no row.
+// DO UPDATE ... WHERE: a recording queued already is left alone and returns no row.
 constexpr std::string_view kMarkReady =
     "INSERT INTO recording (id, bucket_name, object_key, recorded_at, status, meeting_id, "
-    "provider_recording_id, type, duration, track_keys) VALUES (:id, :bucket_name, :object_key, "
-    ":recorded_at, 'ready', :meeting_id, :provider_id, :type, :duration, :track_keys) "
-    "ON CONFLICT (provider_recording_id) DO UPDATE SET status = 'ready', "
+    "provider_recording_id, type, duration, track_keys, platform, created_at, queued_at) "
+    "VALUES (:id, :bucket_name, :object_key, :recorded_at, 'pending', :meeting_id, :provider_id, "
+    ":type, :duration, :track_keys, :platform, :created_at, :queued_at) "
+    "ON CONFLICT (provider_recording_id) DO UPDATE SET status = 'pending', "
     "bucket_name = excluded.bucket_name, object_key = excluded.object_key, "
     "recorded_at = excluded.recorded_at, type = excluded.type, duration = excluded.duration, "
-    "track_keys = excluded.track_keys, "
+    "track_keys = excluded.track_keys, platform = excluded.platform, "
+    "queued_at = excluded.queued_at, "
+    "created_at = COALESCE(recording.created_at, excluded.created_at), "
     "meeting_id = COALESCE(recording.meeting_id, excluded.meeting_id) "
-    "WHERE recording.status <> 'ready' RETURNING id";
+    "WHERE recording.queued_at IS NULL RETURNING id";
+constexpr std::string_view kCreate =
+    "INSERT INTO recording (id, bucket_name, object_key, recorded_at, status, meeting_id, "
+    "provider_recording_id, type, platform, created_at, queued_at) VALUES (:id, :bucket_name, "
+    ":object_key, :recorded_at, 'pending', :meeting_id, :provider_id, :type, :platform, "
+    ":created_at, :queued_at)";
+constexpr std::string_view kSetProgress =
+    "UPDATE recording SET status = :status, error = :error, stage = COALESCE(:stage, stage), "
+    "tracks = COALESCE(:tracks, tracks), duration = COALESCE(:duration, duration) WHERE id = :id";
+constexpr std::string_view kSelectById =
+    "SELECT " REFLECTOR_RECORDING_COLUMNS " FROM recording WHERE id = :id";
 constexpr std::string_view kLatestOfType =
     "SELECT id FROM recording WHERE meeting_id = :meeting_id AND type = :type "
     "ORDER BY recorded_at DESC, id DESC LIMIT 1";
@@ -45,7 +59,7 @@ constexpr std::string_view kLatestAny =
     "ORDER BY recorded_at DESC, id DESC LIMIT 1";
 constexpr std::string_view kMarkFailed =
     "UPDATE recording SET error = :error, "
-    "status = CASE WHEN status = 'ready' THEN 'ready' ELSE 'failed' END WHERE id = :id";
+    "status = CASE WHEN queued_at IS NOT NULL THEN status ELSE 'failed' END WHERE id = :id";
 constexpr std::string_view kInsertFailed =
     "INSERT INTO recording (id, bucket_name, object_key, recorded_at, status, meeting_id, type, "
     "error) VALUES (:id, '', '', :recorded_at, 'failed', :meeting_id, :type, :error)";
@@ -72,6 +86,11 @@ Result<Recording> ReadRecording(const SqlRow& row) {
   rec.error = r.OptText();
   rec.duration = r.OptReal();
   rec.track_keys = r.OptText();
+  rec.platform = r.OptText();
+  rec.created_at = r.OptTime();
+  rec.tracks = static_cast<int>(r.Int());
+  rec.queued_at = r.OptTime();
+  rec.stage = r.OptText();
   REFLECTOR_RETURN_IF_ERROR(r.Finish());
   return rec;
 }
@@ -108,7 +127,8 @@ Status RecordingRepository::RememberStarted(Session& session,
 }
 
 Result<std::optional<std::string>> RecordingRepository::MarkReady(Session& session,
-                                                                  const ReadyRecording& rec) {
+                                                                  const ReadyRecording& rec,
+                                                                  TimePoint now) {
   if (rec.meeting_id) {
     REFLECTOR_RETURN_IF_ERROR(
         AdoptOrphan(session, rec.provider_recording_id, *rec.meeting_id, rec.type));
@@ -123,7 +143,10 @@ Result<std::optional<std::string>> RecordingRepository::MarkReady(Session& sessi
                         .Text("provider_id", rec.provider_recording_id)
                         .Text("type", rec.type)
                         .OptReal("duration", rec.duration)
-                        .OptJson("track_keys", rec.track_keys),
+                        .OptJson("track_keys", rec.track_keys)
+                        .Text("platform", rec.platform)
+                        .Time("created_at", now)
+                        .Time("queued_at", now),
                     1);
   if (!rows) return Err(std::move(rows.error()));
   if (rows->empty()) return std::optional<std::string>();
@@ -155,6 +178,45 @@ Result<std::string> RecordingRepository::MarkFailed(Session& session, std::strin
                            .Text("error", std::string(message)));
   if (!inserted) return Err(std::move(inserted.error()));
   return id;
+}
+
+Status RecordingRepository::Create(Session& session, const NewRecording& rec, TimePoint now) {
+  auto changed = Exec(session, kCreate,
+                      SqlParams()
+                          .Text("id", rec.id)
+                          .Text("bucket_name", rec.bucket_name)
+                          .Text("object_key", rec.object_key)
+                          .Time("recorded_at", rec.recorded_at)
+                          .OptText("meeting_id", rec.meeting_id)
+                          .OptText("provider_id", rec.provider_recording_id)
+                          .Text("type", rec.type)
+                          .Text("platform", rec.platform)
+                          .Time("created_at", now)
+                          .OptTime("queued_at", rec.queued ? std::optional(now) : std::nullopt));
+  if (!changed) return Err(std::move(changed.error()));
+  return Ok();
+}
+
+Status RecordingRepository::SetProgress(Session& session, std::string_view id,
+                                        const Progress& progress) {
+  SqlParams params;
+  params.Text("status", progress.status)
+      .OptText("error", progress.error)
+      .OptText("stage", progress.stage)
+      .OptInt("tracks", progress.tracks ? std::optional<int64_t>(*progress.tracks) : std::nullopt)
+      .OptReal("duration", progress.duration)
+      .Text("id", std::string(id));
+  auto changed = Exec(session, kSetProgress, params);
+  if (!changed) return Err(std::move(changed.error()));
+  if (*changed == 0) return Err(Code::kNotFound, "Recording not found");
+  return Ok();
+}
+
+Result<Recording> RecordingRepository::Get(Session& session, std::string_view id) {
+  auto row = QueryOptional(session, kSelectById, SqlParams().Text("id", std::string(id)), kColumns);
+  if (!row) return Err(std::move(row.error()));
+  if (!*row) return Err(Code::kNotFound, "Recording not found");
+  return ReadRecording(**row);
 }
 
 Result<Recording> RecordingRepository::GetByProviderId(Session& session,

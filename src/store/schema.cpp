@@ -350,6 +350,46 @@ CREATE TABLE job (
   return m;
 }
 
+// Contract §7.1–§7.2, §7.6: recordings become audio on our storage and transcripts.
+Migration RecordingPipeline() {
+  Migration m;
+  m.version = 5;
+  m.name = "recording_pipeline";
+  m.up = {
+      // Where the recording came from: whereby | daily | mock | upload.
+      Both("ALTER TABLE recording ADD COLUMN platform TEXT"),
+      Both("ALTER TABLE recording ADD COLUMN created_at {TIMESTAMP}"),
+      // Audio tracks processed (1 for a single file, N for raw tracks; 0 until known).
+      Both("ALTER TABLE recording ADD COLUMN tracks INTEGER NOT NULL DEFAULT 0"),
+      // When processing was queued: set once, so a recording is processed once per id whichever
+      // path (webhook, poll, SQS) reports it first.
+      Both("ALTER TABLE recording ADD COLUMN queued_at {TIMESTAMP}"),
+      // The last pipeline stage that finished (a restarted job resumes after it).
+      Both("ALTER TABLE recording ADD COLUMN stage TEXT"),
+      Both("ALTER TABLE transcript ADD COLUMN error TEXT"),
+      // Storage key of the mixed MP3 (contract §7.3) and the waveform peaks (JSON array 0..1).
+      Both("ALTER TABLE transcript ADD COLUMN audio_key TEXT"),
+      Both("ALTER TABLE transcript ADD COLUMN waveform {JSON}"),
+      // Recognised words [{text,start,end,speaker}] (seconds, meeting time).
+      Both("ALTER TABLE transcript ADD COLUMN words {JSON}"),
+      // Chunked uploads (contract §7.1 item 1): the next chunk number expected.
+      Both("ALTER TABLE transcript ADD COLUMN upload_next_chunk INTEGER NOT NULL DEFAULT 0"),
+  };
+  m.down = {
+      Both("ALTER TABLE transcript DROP COLUMN upload_next_chunk"),
+      Both("ALTER TABLE transcript DROP COLUMN words"),
+      Both("ALTER TABLE transcript DROP COLUMN waveform"),
+      Both("ALTER TABLE transcript DROP COLUMN audio_key"),
+      Both("ALTER TABLE transcript DROP COLUMN error"),
+      Both("ALTER TABLE recording DROP COLUMN stage"),
+      Both("ALTER TABLE recording DROP COLUMN queued_at"),
+      Both("ALTER TABLE recording DROP COLUMN tracks"),
+      Both("ALTER TABLE recording DROP COLUMN created_at"),
+      Both("ALTER TABLE recording DROP COLUMN platform"),
+  };
+  return m;
+}
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -361,10 +401,7 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      Initial(),
-      Platform(),
-      ProviderTracking(),
-      WebhookEventsAndJobs(),
+      Initial(), Platform(), ProviderTracking(), WebhookEventsAndJobs(), RecordingPipeline(),
   };
   return migrations;
 }

@@ -150,7 +150,7 @@ TEST_P(TrackingStoreTest, MeetingStateUpdatesAreConditional) {
   EXPECT_EQ((*active)[0].end_date, At("2026-01-01T08:00:00Z"));
 }
 
-TEST_P(TrackingStoreTest, RecordingReadyOnceAndFailureKeepsReady) {
+TEST_P(TrackingStoreTest, RecordingQueuedOnceAndLateFailureKeepsItQueued) {
   auto session = db().Acquire();
   ASSERT_TRUE(RecordingRepository::RememberStarted(session, "rec-1", "m1", "raw-tracks",
                                                    At("2026-01-01T01:00:00Z")));
@@ -163,10 +163,10 @@ TEST_P(TrackingStoreTest, RecordingReadyOnceAndFailureKeepsReady) {
   ready.recorded_at = At("2026-01-01T01:00:00Z");
   ready.duration = 62.5;
   ready.track_keys = R"(["a1"])";
-  auto first = RecordingRepository::MarkReady(session, ready);
+  auto first = RecordingRepository::MarkReady(session, ready, At("2026-01-01T01:30:00Z"));
   ASSERT_TRUE(first.has_value()) << first.error().ToString();
   ASSERT_TRUE(first->has_value());
-  auto second = RecordingRepository::MarkReady(session, ready);
+  auto second = RecordingRepository::MarkReady(session, ready, At("2026-01-01T01:30:00Z"));
   ASSERT_TRUE(second.has_value());
   EXPECT_FALSE(second->has_value());
   auto failed = RecordingRepository::MarkFailed(session, "m1", "raw-tracks", "late error",
@@ -175,7 +175,9 @@ TEST_P(TrackingStoreTest, RecordingReadyOnceAndFailureKeepsReady) {
   EXPECT_EQ(*failed, **first);
   auto rec = RecordingRepository::GetByProviderId(session, "rec-1");
   ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->status, "ready");
+  // Queued for processing once; a later provider error does not stop that.
+  EXPECT_EQ(rec->status, "pending");
+  EXPECT_EQ(rec->queued_at, At("2026-01-01T01:30:00Z"));
   EXPECT_EQ(rec->error, "late error");
   EXPECT_EQ(rec->duration, 62.5);
   EXPECT_EQ(RecordingRepository::GetByProviderId(session, "nope").error().code, Code::kNotFound);

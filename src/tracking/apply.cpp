@@ -195,13 +195,22 @@ EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& e
   ready.object_key = r.s3_key;
   ready.recorded_at = r.started_at.value_or(event.created_at.value_or(now));
   ready.duration = r.duration;
+  ready.platform = event.provider;
+  if (event.provider == platforms::kMock) {
+    // A file the mock platform keeps in our own storage (contract §7.1 item 5).
+    ready.bucket_name.clear();
+    auto made = store::RecordingRepository::MarkReady(session, ready, now);
+    if (!made) return Err(std::move(made.error()));
+    if (*made) REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
+    return Done();
+  }
   if (r.type == platforms::kDailyRecordingRawTracks) {
     json keys = json::array();
     for (const auto& track : r.tracks) {
       if (track.type == "audio") keys.push_back(track.s3_key);
     }
     ready.track_keys = keys.dump();
-    auto made = store::RecordingRepository::MarkReady(session, ready);
+    auto made = store::RecordingRepository::MarkReady(session, ready, now);
     if (!made) return Err(std::move(made.error()));
     // No audio (tracks null or video only): recorded as `[]`, nothing to process.
     if (*made && !keys.empty())
@@ -214,7 +223,7 @@ EffectResult ApplyRecordingReady(store::Session& session, const ProviderEvent& e
   auto set =
       store::MeetingStateRepository::SetComposedVideoOnce(session, meeting->id, r.s3_key, duration);
   if (!set) return Err(std::move(set.error()));
-  auto made = store::RecordingRepository::MarkReady(session, ready);
+  auto made = store::RecordingRepository::MarkReady(session, ready, now);
   if (!made) return Err(std::move(made.error()));
   if (*made) REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
   return Done();
@@ -257,9 +266,10 @@ EffectResult ApplyEffects(store::Session& session, const ProviderEvent& event,
     ready.meeting_id = m.id;
     ready.type = "cloud";
     ready.bucket_name = options.whereby_bucket;
+    ready.platform = event.provider;
     ready.object_key = finished->filename;
     ready.recorded_at = event.created_at.value_or(now);
-    auto made = store::RecordingRepository::MarkReady(session, ready);
+    auto made = store::RecordingRepository::MarkReady(session, ready, now);
     if (!made) return Err(std::move(made.error()));
     if (*made) REFLECTOR_RETURN_IF_ERROR(QueueRecordingProcess(session, **made, now));
     return Done();

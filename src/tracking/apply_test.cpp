@@ -180,7 +180,9 @@ TEST_P(ApplyTest, RawTracksReadyBeforeStartedCreatesOneRecordingAndOneJob) {
   auto session = db().Acquire();
   auto rec = store::RecordingRepository::GetByProviderId(session, "rec-1");
   ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->status, "ready");
+  EXPECT_EQ(rec->status, "pending");
+  EXPECT_TRUE(rec->queued_at.has_value());
+  EXPECT_EQ(rec->platform, "daily");
   EXPECT_EQ(rec->meeting_id, "meeting-daily");
   EXPECT_EQ(rec->type, "raw-tracks");
   EXPECT_EQ(rec->bucket_name, "daily-bucket");
@@ -226,7 +228,7 @@ TEST_P(ApplyTest, RecordingErrorThenReadyAndReadyThenErrorEndTheSame) {
            R"("error_msg":"upload failed","instance_id":")" +
            raw_instance + R"(","room_name":"standup-20260101120000","timestamp":"1767270050"}})";
   };
-  // Error first (no recording known yet), then ready: adopted, ready, error kept.
+  // Error first (no recording known yet), then ready: adopted, queued, error kept.
   EXPECT_EQ(MustApply(error("e1")), Outcome::kOk);
   EXPECT_EQ(MustApply(RawTracksReady("r1", "rec-1", R"([{"type":"audio","s3Key":"a"}])")),
             Outcome::kOk);
@@ -235,7 +237,8 @@ TEST_P(ApplyTest, RecordingErrorThenReadyAndReadyThenErrorEndTheSame) {
     auto all = store::RecordingRepository::ListForMeeting(session, meeting);
     ASSERT_TRUE(all.has_value());
     ASSERT_EQ(all->size(), 1u);
-    EXPECT_EQ((*all)[0].status, "ready");
+    EXPECT_EQ((*all)[0].status, "pending");
+    EXPECT_TRUE((*all)[0].queued_at.has_value());
     EXPECT_EQ((*all)[0].error, "upload failed");
     EXPECT_EQ((*all)[0].provider_recording_id, "rec-1");
   }

@@ -166,7 +166,7 @@ Result<Parsed> ParseDailyLike(std::string_view body, std::string_view provider, 
     if (!s.started && !s.ended_at) s.ended_at = event.created_at;
     if (s.started ? !s.started_at : !s.ended_at) return Ignored(id, type, "no start_ts/end_ts");
     event.body = std::move(s);
-  } else if (mock) {
+  } else if (mock && type != "recording.ready-to-download") {
     return Ignored(id, type, "event type not handled");
   } else if (type == "recording.started") {
     if (auto ignored = need_room()) return *ignored;
@@ -182,9 +182,10 @@ Result<Parsed> ParseDailyLike(std::string_view body, std::string_view provider, 
     RecordingReady r;
     auto rec_type = NonEmptyString(payload, "type");
     if (!rec_type) return Ignored(id, type, "payload.type missing or not a string");
-    if (*rec_type != "cloud" && *rec_type != "raw-tracks") {
-      return Ignored(id, type, "recording type not handled: " + *rec_type);
-    }
+    // The mock platform's recordings are files of ours (type "mock", s3_key = our storage key).
+    const bool known_type =
+        mock ? *rec_type == "mock" : (*rec_type == "cloud" || *rec_type == "raw-tracks");
+    if (!known_type) return Ignored(id, type, "recording type not handled: " + *rec_type);
     r.type = *rec_type;
     auto status = String(payload, "status");
     if (status && *status != "finished") {
@@ -194,8 +195,8 @@ Result<Parsed> ParseDailyLike(std::string_view body, std::string_view provider, 
     if (!recording_id) return Ignored(id, type, "payload.recording_id missing or not a string");
     r.recording_id = *recording_id;
     r.s3_key = String(payload, "s3_key").value_or("");
-    if (r.type == "cloud" && r.s3_key.empty()) {
-      return Ignored(id, type, "cloud recording without s3_key");
+    if ((r.type == "cloud" || r.type == "mock") && r.s3_key.empty()) {
+      return Ignored(id, type, r.type + " recording without s3_key");
     }
     r.started_at = Epoch(payload, "start_ts");
     r.duration = Number(payload, "duration");

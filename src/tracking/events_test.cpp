@@ -188,13 +188,34 @@ TEST(ParseDailyEvent, MeetingEndedAndRecordingStarted) {
   EXPECT_EQ(r.started_at, FromUnixSeconds(1708972001));
 }
 
-TEST(ParseMockEvent, MirrorsDailyForParticipantsAndIgnoresTheRest) {
+TEST(ParseMockEvent, MirrorsDailyForParticipantsAndReadyRecordings) {
   auto p = MustParse(ParseMockEvent(
       R"({"version":"1.0.0","type":"participant.joined","id":"mock-1","event_ts":1767225600,)"
       R"("payload":{"room":"demo-1234abcd","session_id":"p1","user_name":"Zoë","joined_at":1767225600}})"));
   EXPECT_EQ(p.event->provider, "mock");
   EXPECT_EQ(Body<ParticipantEvent>(p).user_name, "Zoë");
-  // No ping and no recordings on the mock platform.
+  // Its recordings: ready-to-download of type "mock", naming a file of our storage.
+  auto ready = MustParse(ParseMockEvent(
+      R"({"version":"1.0.0","type":"recording.ready-to-download","id":"m-r","event_ts":1767225600,)"
+      R"("payload":{"type":"mock","recording_id":"rec-9","room_name":"demo-1234abcd",)"
+      R"("start_ts":1767225500,"status":"finished","s3_key":"mock-recordings/rec-9.webm"}})"));
+  ASSERT_EQ(ready.kind, Parsed::Kind::kEvent);
+  EXPECT_EQ(Body<RecordingReady>(ready).type, "mock");
+  EXPECT_EQ(Body<RecordingReady>(ready).s3_key, "mock-recordings/rec-9.webm");
+  // Daily's recording types are not the mock's, and the mock's are not Daily's.
+  EXPECT_EQ(
+      MustParse(ParseMockEvent(
+                    R"({"id":"x","type":"recording.ready-to-download","payload":{"type":"cloud",)"
+                    R"("recording_id":"a","room_name":"r","s3_key":"k"}})"))
+          .kind,
+      Parsed::Kind::kIgnored);
+  EXPECT_EQ(
+      MustParse(ParseDailyEvent(
+                    R"({"id":"x","type":"recording.ready-to-download","payload":{"type":"mock",)"
+                    R"("recording_id":"a","room_name":"r","s3_key":"k"}})"))
+          .kind,
+      Parsed::Kind::kIgnored);
+  // No ping and no other recording events on the mock platform.
   EXPECT_EQ(MustParse(ParseMockEvent(R"({"test":"test"})")).kind, Parsed::Kind::kIgnored);
   EXPECT_EQ(
       MustParse(

@@ -531,7 +531,8 @@ TEST_P(WebhooksE2E, RecordingReadyBeforeStartedAndErrorPlusReady) {
     auto session = db_->Acquire();
     auto rec = store::RecordingRepository::GetByProviderId(session, "rec-1");
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->status, "ready");
+    EXPECT_EQ(rec->status, "pending");  // queued for processing (no workers here)
+    EXPECT_TRUE(rec->queued_at.has_value());
     EXPECT_EQ(rec->meeting_id, kDailyMeeting);
     EXPECT_EQ(rec->bucket_name, "daily-bucket");
     EXPECT_EQ(json::parse(*rec->track_keys), json({"a1"}));
@@ -563,7 +564,8 @@ TEST_P(WebhooksE2E, RecordingReadyBeforeStartedAndErrorPlusReady) {
   auto session = db_->Acquire();
   auto cloud = store::RecordingRepository::GetByProviderId(session, "rec-cloud");
   ASSERT_TRUE(cloud.has_value());
-  EXPECT_EQ(cloud->status, "ready");
+  EXPECT_EQ(cloud->status, "pending");
+  EXPECT_TRUE(cloud->queued_at.has_value());
   EXPECT_EQ(cloud->error, "upload failed");  // the error was adopted, ready wins
   EXPECT_EQ(Count("SELECT COUNT(*) FROM recording WHERE status = 'failed'"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM job WHERE kind = 'recording.process'"), 3);

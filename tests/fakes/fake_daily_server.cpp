@@ -576,6 +576,11 @@ FakeDailyServer::Reply FakeDailyServer::AccessLink(const Context& ctx) {
     }
     if (valid_for <= 0) return {400, InvalidRequest("valid_for_secs: must be positive"), {}};
   }
+  // Tests point a recording's link elsewhere (a loopback file server, or an error string as Daily
+  // sometimes answers) with the test-only field "test_download_link".
+  if (const std::string link = Field(*found, "test_download_link"); !link.empty()) {
+    return {200, {{"download_link", link}, {"expires", NowSeconds() + valid_for}}, {}};
+  }
   std::string key = Field(*found, "s3key");
   if (key.empty()) key = options_.domain + "/" + Field(*found, "room_name") + "/" + id;
   return {200,

@@ -17,7 +17,8 @@
 //   GET    /v1/recordings[?room_name&limit&starting_after&ending_before]
 //                                             {"total_count","data":[...]} newest first
 //   GET    /v1/recordings/:id                 recording object, or 404
-//   GET    /v1/recordings/:id/access-link     {"download_link","expires"}
+//   GET    /v1/recordings/:id/access-link     {"download_link","expires"} (a recording added with
+//                                             "test_download_link" answers that link verbatim)
 //   GET    /v1/webhooks                       bare array of webhook objects
 //   POST   /v1/webhooks                       webhook object {uuid,url,hmac,basicAuth,retryType,
 //                                             eventTypes,state,failedCount,lastMomentPushed,

@@ -1,0 +1,26 @@
+// multipart/form-data (RFC 7578) request bodies: finds one named part without copying it.
+// Used by the chunked upload (contract §7.1 item 1: field `chunk`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reflector::api {
+
+struct MultipartPart {
+  std::string_view data;  // the part's bytes, a view into the body
+  std::string filename;   // from Content-Disposition, may be empty
+  std::string content_type;
+};
+
+// The boundary parameter of a multipart/form-data Content-Type, nullopt when the type is not
+// multipart/form-data or has no usable boundary (1..70 characters, quoted or not).
+std::optional<std::string> MultipartBoundary(std::string_view content_type);
+
+// The first part whose Content-Disposition names `field`; nullopt when absent or when the body is
+// not well-formed around it.
+std::optional<MultipartPart> FindMultipartPart(std::string_view body, std::string_view boundary,
+                                               std::string_view field);
+
+}  // namespace reflector::api

@@ -1,0 +1,572 @@
+#include "api/recordings_routes.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/auth_backends.hpp"
+#include "api/errors.hpp"
+#include "api/json_models.hpp"
+#include "api/multipart.hpp"
+#include "core/ids.hpp"
+#include "core/json_writer.hpp"
+#include "core/time_format.hpp"
+#include "store/jobs.hpp"
+#include "store/meetings.hpp"
+#include "store/recordings.hpp"
+#include "store/rooms.hpp"
+#include "store/transcripts.hpp"
+
+namespace reflector::api {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+json Nullable(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+
+json TranscriptToJson(const store::Transcript& t, const std::optional<std::string>& room_name) {
+  json participants = json::array();
+  if (t.participants) {
+    auto parsed = json::parse(*t.participants, nullptr, false);
+    if (parsed.is_array()) participants = std::move(parsed);
+  }
+  return {{"id", t.id},
+          {"user_id", Nullable(t.user_id)},
+          {"name", t.name},
+          {"status", t.status},
+          {"locked", t.locked},
+          {"duration", t.duration},
+          {"title", Nullable(t.title)},
+          {"short_summary", Nullable(t.short_summary)},
+          {"long_summary", Nullable(t.long_summary)},
+          {"created_at", FormatIso8601(t.created_at)},
+          {"share_mode", t.share_mode},
+          {"source_language", t.source_language},
+          {"target_language", t.target_language},
+          {"reviewed", t.reviewed},
+          {"meeting_id", Nullable(t.meeting_id)},
+          {"recording_id", Nullable(t.recording_id)},
+          {"source_kind", t.source_kind},
+          {"room_id", Nullable(t.room_id)},
+          {"room_name", Nullable(room_name)},
+          {"audio_deleted", t.audio_deleted ? json(*t.audio_deleted) : json(nullptr)},
+          {"participants", participants},
+          {"error", Nullable(t.error)}};
+}
+
+json TranscriptSchema() {
+  json str = {{"type", "string"}};
+  json nstr = {{"type", "string"}, {"nullable", true}};
+  return {{"type", "object"},
+          {"properties",
+           {{"id", str},
+            {"user_id", nstr},
+            {"name", str},
+            {"status",
+             {{"type", "string"}, {"enum", {"idle", "uploaded", "processing", "ended", "error"}}}},
+            {"locked", {{"type", "boolean"}}},
+            {"duration", {{"type", "number"}, {"description", "milliseconds"}}},
+            {"title", nstr},
+            {"short_summary", nstr},
+            {"long_summary", nstr},
+            {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+            {"share_mode", str},
+            {"source_language", str},
+            {"target_language", str},
+            {"reviewed", {{"type", "boolean"}}},
+            {"meeting_id", nstr},
+            {"recording_id", nstr},
+            {"source_kind", {{"type", "string"}, {"enum", {"room", "live", "file"}}}},
+            {"room_id", nstr},
+            {"room_name", nstr},
+            {"audio_deleted", {{"type", "boolean"}, {"nullable", true}}},
+            {"participants", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+            {"error", nstr}}},
+          {"required", {"id", "name", "status", "source_kind", "created_at"}}};
+}
+
+json RecordingSchema() {
+  json nstr = {{"type", "string"}, {"nullable", true}};
+  return {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"meeting_id", {{"type", "string"}}},
+            {"platform", {{"type", "string"}}},
+            {"type", {{"type", "string"}, {"enum", {"cloud", "raw-tracks", "upload", "mock"}}}},
+            {"status",
+             {{"type", "string"},
+              {"enum", {"pending", "downloading", "processing", "ready", "failed"}}}},
+            {"error", nstr},
+            {"duration", {{"type", "number"}, {"nullable", true}, {"description", "seconds"}}},
+            {"tracks", {{"type", "integer"}}},
+            {"transcript_id", nstr},
+            {"created_at", {{"type", "string"}, {"format", "date-time"}}}}},
+          {"required",
+           {"id", "meeting_id", "platform", "type", "status", "error", "duration", "tracks",
+            "transcript_id", "created_at"}}};
+}
+
+json Doc(const std::string& description, json schema) {
+  return {{"description", description}, {"content", {{"application/json", {{"schema", schema}}}}}};
+}
+
+json RefDoc(const std::string& description, const std::string& schema) {
+  return Doc(description, {{"$ref", "#/components/schemas/" + schema}});
+}
+
+// Reference §5.5: anonymous-owned transcripts are readable by all; private → owner only;
+// semi-private → any authenticated user; public → everyone.
+bool CanRead(const store::Transcript& t, const std::optional<Principal>& caller) {
+  if (!t.user_id) return true;
+  if (caller && caller->user_id == *t.user_id) return true;
+  if (t.share_mode == "public") return true;
+  if (t.share_mode == "semi-private") return caller.has_value();
+  return false;
+}
+
+// Mutation: the owner of a non-anonymous transcript; anonymous transcripts by anyone.
+bool CanWrite(const store::Transcript& t, const std::optional<Principal>& caller) {
+  if (!t.user_id) return true;
+  return caller && caller->user_id == *t.user_id;
+}
+
+std::optional<std::string> RoomNameOf(store::Session& session,
+                                      const std::optional<std::string>& room_id) {
+  if (!room_id) return std::nullopt;
+  auto room = store::RoomRepository::GetById(session, *room_id);
+  if (!room) return std::nullopt;
+  return room->name;
+}
+
+// The extension FFmpeg and people expect for a Content-Type (FFmpeg probes the bytes anyway).
+std::string ExtensionFor(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type == "audio/webm" || type == "video/webm") return ".webm";
+  if (type == "audio/ogg" || type == "audio/opus" || type == "video/ogg") return ".ogg";
+  if (type == "audio/wav" || type == "audio/x-wav" || type == "audio/wave") return ".wav";
+  if (type == "audio/mpeg" || type == "audio/mp3") return ".mp3";
+  if (type == "audio/mp4" || type == "audio/x-m4a" || type == "audio/m4a" || type == "audio/aac")
+    return ".m4a";
+  if (type == "video/mp4") return ".mp4";
+  if (type == "audio/flac" || type == "audio/x-flac") return ".flac";
+  if (type == "video/x-matroska" || type == "audio/x-matroska") return ".mkv";
+  return ".bin";
+}
+
+bool IsMediaType(std::string_view content_type) {
+  return content_type.rfind("audio/", 0) == 0 || content_type.rfind("video/", 0) == 0;
+}
+
+// Writes `data` to `path` through a temporary file and a rename, so a reader never sees half.
+Status WriteFileAtomically(const fs::path& path, std::string_view data) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(tmp.c_str(), "wb"), &std::fclose);
+    if (!f) return Err(Code::kInternal, "could not store the file", std::strerror(errno));
+    if (std::fwrite(data.data(), 1, data.size(), f.get()) != data.size() ||
+        std::fflush(f.get()) != 0) {
+      return Err(Code::kInternal, "could not store the file", std::strerror(errno));
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  return Ok();
+}
+
+// Concatenates the chunk files part-0000 … part-(total-1) into `out`, streamed.
+Status Concatenate(const fs::path& dir, int total, const fs::path& out) {
+  std::ofstream dst(out, std::ios::binary | std::ios::trunc);
+  if (!dst) return Err(Code::kInternal, "could not assemble the upload", out.string());
+  std::vector<char> buf(1 << 20);
+  for (int i = 0; i < total; ++i) {
+    const fs::path part = dir / fmt::format("part-{:05d}", i);
+    std::ifstream src(part, std::ios::binary);
+    if (!src) return Err(Code::kInternal, "an upload chunk is missing", part.string());
+    while (src) {
+      src.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      dst.write(buf.data(), src.gcount());
+    }
+  }
+  dst.flush();
+  if (!dst) return Err(Code::kInternal, "could not assemble the upload", out.string());
+  for (int i = 0; i < total; ++i) {
+    std::error_code ec;
+    fs::remove(dir / fmt::format("part-{:05d}", i), ec);
+  }
+  return Ok();
+}
+
+Status EnqueueProcess(store::Session& session, const std::string& recording_id, TimePoint now) {
+  store::NewJob job;
+  job.kind = std::string(store::job_kind::kRecordingProcess);
+  job.payload_json = json{{"recording_id", recording_id}}.dump();
+  job.dedup_key = "recording:" + recording_id;
+  auto enqueued = store::JobRepository::Enqueue(session, job, now);
+  if (!enqueued) return Err(std::move(enqueued.error()));
+  return Ok();
+}
+
+struct Handlers {
+  ApiContext& ctx;
+  RecordingRoutesOptions options;
+
+  void Notify() const {
+    if (options.notify_jobs) options.notify_jobs();
+  }
+
+  http::Response CreateTranscript(http::Request& request) {
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    BodyReader body(request.body);
+    auto name = body.String("name", /*required=*/true);
+    auto source_language = body.String("source_language");
+    auto target_language = body.String("target_language");
+    auto source_kind = body.Enum("source_kind", {"room", "live", "file"});
+    if (!body.errors().empty()) return body.errors().ToResponse();
+    store::Transcript t;
+    t.id = NewUuid4();
+    t.name = *name;
+    t.created_at = ctx.clock.Now();
+    t.source_language = source_language.value_or("en");
+    t.target_language = target_language.value_or("en");
+    t.source_kind = source_kind.value_or("file");
+    if (*caller) t.user_id = (*caller)->user_id;
+    t.participants = "[]";
+    auto session = ctx.db.Acquire();
+    if (auto created = store::TranscriptRepository::Create(session, t); !created) {
+      return ErrorResponse(created.error());
+    }
+    return http::Response::Json(200, TranscriptToJson(t, std::nullopt));
+  }
+
+  http::Response GetTranscript(http::Request& request) {
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    auto session = ctx.db.Acquire();
+    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
+    if (!t) return ErrorResponse(t.error());
+    if (!CanRead(*t, *caller)) return http::Response::Detail(403, "Not authorized");
+    return http::Response::Json(200, TranscriptToJson(*t, RoomNameOf(session, t->room_id)));
+  }
+
+  http::Response Upload(http::Request& request) {
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    ValidationErrors errors;
+    auto chunk_number = QueryInt(request, "chunk_number", -1, 0, 9999, errors);
+    auto total_chunks = QueryInt(request, "total_chunks", -1, 1, 10000, errors);
+    if (errors.empty() && *chunk_number < 0) {
+      errors.Add({"query", "chunk_number"}, "Field required", "missing");
+    }
+    if (errors.empty() && *total_chunks < 0) {
+      errors.Add({"query", "total_chunks"}, "Field required", "missing");
+    }
+    if (!errors.empty()) return errors.ToResponse();
+    const int number = static_cast<int>(*chunk_number);
+    const int total = static_cast<int>(*total_chunks);
+    if (number >= total) {
+      return http::Response::Detail(400, "chunk_number must be below total_chunks");
+    }
+    auto boundary = MultipartBoundary(request.GetHeader("Content-Type").value_or(""));
+    if (!boundary) {
+      return http::Response::Detail(400, "Expected a multipart/form-data body with a 'chunk' file");
+    }
+    auto part = FindMultipartPart(request.body, *boundary, "chunk");
+    if (!part) return http::Response::Detail(400, "The multipart body has no 'chunk' part");
+    if (part->data.size() > kMaxUploadChunkBytes) {
+      return http::Response::Detail(413, "Upload chunk larger than 50 MiB");
+    }
+
+    const std::string id(request.PathParam("transcript_id"));
+    auto session = ctx.db.Acquire();
+    auto t = store::TranscriptRepository::Get(session, id);
+    if (!t) return ErrorResponse(t.error());
+    if (!CanWrite(*t, *caller)) return http::Response::Detail(403, "Not authorized");
+    if (t->status != "idle") {
+      return http::Response::Detail(400, "The transcript's audio was uploaded already");
+    }
+    if (number < t->upload_next_chunk) {
+      // A client retrying a chunk whose answer it lost: already stored, nothing to do.
+      return http::Response::Json(200, {{"status", "ok"}});
+    }
+    if (number > t->upload_next_chunk) {
+      return http::Response::Detail(
+          400, fmt::format("Upload chunks must arrive in order: expected chunk_number {}",
+                           t->upload_next_chunk));
+    }
+    // Each chunk in a file of its own: a chunk written twice (two concurrent retries) overwrites
+    // itself instead of appending twice. The row's counter decides who moves on.
+    const fs::path dir = fs::path(options.data_dir) / "uploads" / id;
+    if (auto written = WriteFileAtomically(dir / fmt::format("part-{:05d}", number), part->data);
+        !written) {
+      return ErrorResponse(written.error());
+    }
+    const TimePoint now = ctx.clock.Now();
+    auto tx = session.Begin();
+    if (!tx) return ErrorResponse(tx.error());
+    if (auto advanced = store::TranscriptRepository::AdvanceUpload(session, id, number, number + 1);
+        !advanced) {
+      if (advanced.error().code == Code::kFailedPrecondition) {
+        return http::Response::Detail(409, "Another upload of this chunk is in progress");
+      }
+      return ErrorResponse(advanced.error());
+    }
+    if (number + 1 < total) {
+      if (auto committed = tx->Commit(); !committed) return ErrorResponse(committed.error());
+      return http::Response::Json(200, {{"status", "ok"}});
+    }
+    // The last chunk: the file is whole; it becomes a recording of ours, queued for processing.
+    const std::string ext = ExtensionFor(part->content_type);
+    const std::string key = "uploads/" + id + "/upload" + ext;
+    if (auto joined = Concatenate(dir, total, fs::path(options.data_dir) / key); !joined) {
+      return ErrorResponse(joined.error());
+    }
+    store::NewRecording rec;
+    rec.id = NewUuid4();
+    rec.platform = "upload";
+    rec.type = "upload";
+    rec.object_key = key;
+    rec.recorded_at = now;
+    rec.meeting_id = t->meeting_id;
+    rec.queued = true;
+    if (auto made = store::RecordingRepository::Create(session, rec, now); !made) {
+      return ErrorResponse(made.error());
+    }
+    if (auto linked = store::TranscriptRepository::SetRecording(session, id, rec.id); !linked) {
+      return ErrorResponse(linked.error());
+    }
+    if (auto st = store::TranscriptRepository::SetStatus(session, id, "uploaded", std::nullopt);
+        !st) {
+      return ErrorResponse(st.error());
+    }
+    if (auto queued = EnqueueProcess(session, rec.id, now); !queued) {
+      return ErrorResponse(queued.error());
+    }
+    if (auto committed = tx->Commit(); !committed) return ErrorResponse(committed.error());
+    Notify();
+    spdlog::info("upload of transcript {} complete ({} chunk(s)); recording {} queued", id, total,
+                 rec.id);
+    return http::Response::Json(200, {{"status", "ok"}});
+  }
+
+  http::Response MeetingRecordings(http::Request& request) {
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    auto session = ctx.db.Acquire();
+    auto meeting = store::MeetingRepository::GetById(session, request.PathParam("meeting_id"));
+    if (!meeting) return ErrorResponse(meeting.error());
+    if (!meeting->room_id.empty()) {
+      auto room = store::RoomRepository::GetById(session, meeting->room_id);
+      if (room && !room->is_shared && !(*caller && (*caller)->user_id == room->user_id)) {
+        return http::Response::Detail(403, "Not authorized");
+      }
+      if (!room && room.error().code != Code::kNotFound) return ErrorResponse(room.error());
+    }
+    auto recordings = store::RecordingRepository::ListForMeeting(session, meeting->id);
+    if (!recordings) return ErrorResponse(recordings.error());
+    json out = json::array();
+    for (const auto& r : *recordings) {
+      auto transcript_id = store::TranscriptRepository::IdForRecording(session, r.id);
+      if (!transcript_id) return ErrorResponse(transcript_id.error());
+      out.push_back({{"id", r.id},
+                     {"meeting_id", meeting->id},
+                     {"platform", r.platform.value_or(meeting->platform)},
+                     {"type", r.type.value_or("cloud")},
+                     {"status", r.status},
+                     {"error", Nullable(r.error)},
+                     {"duration", r.duration ? json(*r.duration) : json(nullptr)},
+                     {"tracks", r.tracks},
+                     {"transcript_id", Nullable(*transcript_id)},
+                     {"created_at", FormatIso8601(r.created_at.value_or(r.recorded_at))}});
+    }
+    return http::Response::Json(200, out);
+  }
+
+  http::Response MockRecording(http::Request& request) {
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    const std::string content_type(request.GetHeader("Content-Type").value_or(""));
+    if (!IsMediaType(content_type)) {
+      return http::Response::Detail(415,
+                                    "The recording must be sent with Content-Type audio/* or "
+                                    "video/*");
+    }
+    if (request.body.empty()) return http::Response::Detail(400, "The recording is empty");
+    auto session = ctx.db.Acquire();
+    auto room = store::RoomRepository::GetByName(session, request.PathParam("room_name"));
+    if (!room) return ErrorResponse(room.error());
+    const TimePoint now = ctx.clock.Now();
+    auto active = store::MeetingRepository::ListActiveForRoom(session, room->id, now);
+    if (!active) return ErrorResponse(active.error());
+    const store::Meeting* meeting = nullptr;
+    for (const auto& m : *active) {
+      if (m.platform == "mock") {
+        meeting = &m;
+        break;
+      }
+    }
+    if (meeting == nullptr) {
+      return http::Response::Detail(409, "The room has no active mock meeting");
+    }
+    const std::string recording_id = NewUuid4();
+    const std::string key = "mock-recordings/" + recording_id + ExtensionFor(content_type);
+    if (auto stored = WriteFileAtomically(fs::path(options.data_dir) / key, request.body);
+        !stored) {
+      return ErrorResponse(stored.error());
+    }
+    // The mock platform now behaves like a provider: the recording exists (pending) and a signed
+    // recording.ready-to-download reaches our webhook through a job (app/job_handlers.cpp).
+    store::NewRecording rec;
+    rec.id = recording_id;
+    rec.platform = "mock";
+    rec.type = "mock";
+    rec.provider_recording_id = recording_id;
+    rec.meeting_id = meeting->id;
+    rec.object_key = key;
+    rec.recorded_at = now;
+    rec.queued = false;
+    auto tx = session.Begin();
+    if (!tx) return ErrorResponse(tx.error());
+    if (auto made = store::RecordingRepository::Create(session, rec, now); !made) {
+      return ErrorResponse(made.error());
+    }
+    store::NewJob job;
+    job.kind = std::string(store::job_kind::kMockRecordingDelivery);
+    job.payload_json =
+        json{{"recording_id", recording_id},
+             {"room_name", meeting->room_name},
+             {"key", key},
+             {"start_ts",
+              std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()}}
+            .dump();
+    job.dedup_key = "mock-recording:" + recording_id;
+    if (auto enqueued = store::JobRepository::Enqueue(session, job, now); !enqueued) {
+      return ErrorResponse(enqueued.error());
+    }
+    if (auto committed = tx->Commit(); !committed) return ErrorResponse(committed.error());
+    Notify();
+    spdlog::info("mock recording {} of meeting {} stored ({} bytes)", recording_id, meeting->id,
+                 request.body.size());
+    return http::Response::Json(202, {{"recording_id", recording_id}});
+  }
+};
+
+}  // namespace
+
+void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
+                             RecordingRoutesOptions options) {
+  routes.AddSchema("Transcript", TranscriptSchema());
+  routes.AddSchema("Recording", RecordingSchema());
+  auto h = std::make_shared<Handlers>(Handlers{context, std::move(options)});
+
+  routes.Add(http::Method::kPost, "/v1/transcripts",
+             {{"summary", "Create a transcript for an upload"},
+              {"tags", {"transcripts"}},
+              {"requestBody",
+               {{"required", true},
+                {"content",
+                 {{"application/json",
+                   {{"schema",
+                     {{"type", "object"},
+                      {"required", {"name"}},
+                      {"properties",
+                       {{"name", {{"type", "string"}}},
+                        {"source_language", {{"type", "string"}, {"default", "en"}}},
+                        {"target_language", {{"type", "string"}, {"default", "en"}}},
+                        {"source_kind",
+                         {{"type", "string"}, {"enum", {"room", "live", "file"}}}}}}}}}}}}}},
+              {"responses",
+               {{"200", RefDoc("The transcript (status idle)", "Transcript")},
+                {"422", ValidationErrorResponseDoc()}}}},
+             [h](http::Request& request) { return h->CreateTranscript(request); });
+
+  routes.Add(http::Method::kGet, "/v1/transcripts/{transcript_id}",
+             {{"summary", "One transcript"},
+              {"tags", {"transcripts"}},
+              {"responses",
+               {{"200", RefDoc("The transcript", "Transcript")},
+                {"403", ErrorResponseDoc("Not authorized")},
+                {"404", ErrorResponseDoc("Transcript not found")}}}},
+             [h](http::Request& request) { return h->GetTranscript(request); });
+
+  routes.Add(
+      http::Method::kPost, kUploadRoute,
+      {{"summary", "Upload the transcript's audio, one chunk at a time"},
+       {"description",
+        "Chunks 0..total_chunks-1 in order, each at most 50 MiB, as multipart field `chunk`. A "
+        "chunk sent again is accepted without effect. After the last chunk the transcript is "
+        "`uploaded` and its recording is processed."},
+       {"tags", {"transcripts"}},
+       {"parameters",
+        {{{"name", "chunk_number"},
+          {"in", "query"},
+          {"required", true},
+          {"schema", {{"type", "integer"}, {"minimum", 0}}}},
+         {{"name", "total_chunks"},
+          {"in", "query"},
+          {"required", true},
+          {"schema", {{"type", "integer"}, {"minimum", 1}}}}}},
+       {"requestBody",
+        {{"required", true},
+         {"content",
+          {{"multipart/form-data",
+            {{"schema",
+              {{"type", "object"},
+               {"properties", {{"chunk", {{"type", "string"}, {"format", "binary"}}}}}}}}}}}}},
+       {"responses",
+        {{"200", Doc("Chunk stored", {{"type", "object"}})},
+         {"400", ErrorResponseDoc("Chunk out of order, or not multipart")},
+         {"403", ErrorResponseDoc("Not authorized")},
+         {"404", ErrorResponseDoc("Transcript not found")},
+         {"413", ErrorResponseDoc("Chunk too large")},
+         {"422", ValidationErrorResponseDoc()}}}},
+      [h](http::Request& request) { return h->Upload(request); });
+
+  routes.Add(
+      http::Method::kGet, "/v1/meetings/{meeting_id}/recordings",
+      {{"summary", "The meeting's recordings and their processing state"},
+       {"tags", {"meetings"}},
+       {"responses",
+        {{"200", Doc("Recordings, oldest first",
+                     {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Recording"}}}})},
+         {"403", ErrorResponseDoc("Not authorized")},
+         {"404", ErrorResponseDoc("Meeting not found")}}}},
+      [h](http::Request& request) { return h->MeetingRecordings(request); });
+
+  routes.Add(
+      http::Method::kPost, kMockRecordingRoute,
+      {{"summary", "Deliver a recording of the room's active mock meeting"},
+       {"description",
+        "The body is the audio file (Content-Type audio/* or video/*). The mock platform keeps "
+        "it and delivers a signed recording.ready-to-download event to POST /v1/mock/webhook, "
+        "so the recording follows the providers' path."},
+       {"tags", {"mock"}},
+       {"requestBody",
+        {{"required", true},
+         {"content", {{"audio/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+       {"responses",
+        {{"202", Doc("Accepted", {{"type", "object"},
+                                  {"properties", {{"recording_id", {{"type", "string"}}}}}})},
+         {"400", ErrorResponseDoc("Empty recording")},
+         {"404", ErrorResponseDoc("Room not found")},
+         {"409", ErrorResponseDoc("The room has no active mock meeting")},
+         {"413", ErrorResponseDoc("Recording too large")},
+         {"415", ErrorResponseDoc("Not audio/* or video/*")}}}},
+      [h](http::Request& request) { return h->MockRecording(request); });
+}
+
+}  // namespace reflector::api

@@ -1,0 +1,82 @@
+// Transcripts (contract §7.6, reference §4.7): one per recording, or one per upload. This
+// repository holds the rows; the pipeline fills audio, words and text as it goes.
+// Stateless; errors as in store/database.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/status.hpp"
+#include "store/database.hpp"
+
+namespace reflector::store {
+
+struct Transcript {
+  std::string id;
+  std::string name;
+  std::string status = "idle";  // idle | uploaded | processing | ended | error
+  bool locked = false;
+  double duration = 0;  // milliseconds
+  TimePoint created_at{};
+  std::optional<std::string> title;
+  std::optional<std::string> short_summary;
+  std::optional<std::string> long_summary;
+  std::string source_language = "en";
+  std::string target_language = "en";
+  bool reviewed = false;
+  std::string audio_location = "local";
+  std::optional<std::string> user_id;
+  std::string share_mode = "private";
+  std::optional<std::string> meeting_id;
+  std::optional<std::string> recording_id;
+  std::optional<std::string> room_id;
+  std::string source_kind = "file";  // room | live | file
+  std::optional<bool> audio_deleted;
+  std::optional<std::string> webvtt;
+  std::optional<std::string> participants;  // JSON array
+  std::optional<std::string> error;
+  std::optional<std::string> audio_key;  // storage key of the MP3
+  std::optional<std::string> waveform;   // JSON array of peaks 0..1
+  std::optional<std::string> words;      // JSON array [{text,start,end,speaker}]
+  int upload_next_chunk = 0;
+  int64_t change_seq = 0;
+};
+
+class TranscriptRepository {
+ public:
+  // kAlreadyExists on a duplicate id or recording id.
+  static Status Create(Session& session, const Transcript& transcript);
+
+  // The transcript of `proto.recording_id`, created from `proto` when there is none yet (one per
+  // recording, also under concurrent calls). Returns its id.
+  static Result<std::string> EnsureForRecording(Session& session, const Transcript& proto);
+
+  // The id of the recording's transcript, nullopt when it has none.
+  static Result<std::optional<std::string>> IdForRecording(Session& session,
+                                                           std::string_view recording_id);
+
+  // kNotFound "Transcript not found".
+  static Result<Transcript> Get(Session& session, std::string_view id);
+
+  // Status and error (error cleared when nullopt). kNotFound when gone.
+  static Status SetStatus(Session& session, std::string_view id, std::string_view status,
+                          const std::optional<std::string>& error);
+
+  // Chunked upload bookkeeping: moves upload_next_chunk from `expected` to `next` only if it is
+  // still `expected` (chunks in order, each once). kFailedPrecondition when it is not.
+  static Status AdvanceUpload(Session& session, std::string_view id, int expected, int next);
+
+  static Status SetRecording(Session& session, std::string_view id, std::string_view recording_id);
+
+  // Participants JSON [{id, speaker, name, user_id}].
+  static Status SetParticipants(Session& session, std::string_view id,
+                                std::string_view participants_json);
+
+  // Audio stored: MP3 key, waveform peaks (JSON), duration in ms.
+  static Status SetAudio(Session& session, std::string_view id, std::string_view audio_key,
+                         std::string_view waveform_json, double duration_ms);
+};
+
+}  // namespace reflector::store

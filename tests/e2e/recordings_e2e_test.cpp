@@ -1,0 +1,445 @@
+// End-to-end: recordings from every source of contract §7.1 through the real binary and its
+// in-process workers, on SQLite and PostgreSQL — upload chunks, the mock platform's recording,
+// Daily cloud (access link + safe download), Daily raw tracks (the Daily bucket), Whereby (the
+// Whereby bucket) — and the bad inputs that must fail with a reason (§7.2, §7.3). Audio is made
+// at test time with espeak-ng and the ffmpeg CLI; providers and buckets are loopback fakes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "core/time_format.hpp"
+#include "fakes/fake_daily_server.hpp"
+#include "fakes/fake_file_server.hpp"
+#include "fakes/fake_s3_server.hpp"
+#include "platforms/daily/daily_signature.hpp"
+#include "platforms/whereby/whereby_signature.hpp"
+#include "store/database.hpp"
+#include "store/meetings.hpp"
+#include "store/participant_sessions.hpp"
+#include "store/rooms.hpp"
+#include "store/sql.hpp"
+#include "support/child_process.hpp"
+#include "support/reflector_server.hpp"
+
+namespace reflector::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kDailySecret[] = "cmVmbGVjdG9yLXRlc3Qtc2VjcmV0LTAxMjM0NTY3ODk=";
+constexpr char kWherebySecret[] = "whereby-test-secret";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Generated media, made once per test binary run.
+class Fixtures {
+ public:
+  static const Fixtures& Get() {
+    static Fixtures f;
+    return f;
+  }
+  fs::path dir;
+  std::string speech_webm;  // ~3 s of speech, Opus in WebM
+  std::string speech_mp4;   // the same, AAC in MP4
+  std::string tone_webm;    // 2 s of a 440 Hz tone, Opus in WebM
+  std::string video_only;   // MP4 with a video stream and no audio
+  bool ok = false;
+  std::string error;
+
+ private:
+  Fixtures() {
+    dir = fs::temp_directory_path() / ("reflector-rec-fixtures-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string d = dir.string();
+    const std::string script =
+        "set -e; cd '" + d +
+        "'; espeak-ng -v en-us -s 160 -w speech.wav 'Reflector turns every meeting into a "
+        "searchable transcript' ; ffmpeg -loglevel error -y -i speech.wav -c:a libopus -b:a 32k "
+        "speech.webm; ffmpeg -loglevel error -y -i speech.wav -c:a aac -b:a 64k speech.mp4; "
+        "ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440:duration=2 -c:a libopus "
+        "tone.webm; ffmpeg -loglevel error -y -f lavfi -i testsrc=duration=1:size=64x64:rate=10 "
+        "-an -c:v mpeg4 video.mp4";
+    const int rc = std::system(("bash -c \"" + script + "\" >/dev/null 2>&1").c_str());
+    if (rc != 0) {
+      error = "fixture generation failed (espeak-ng/ffmpeg), exit " + std::to_string(rc);
+      return;
+    }
+    speech_webm = ReadFile(dir / "speech.webm");
+    speech_mp4 = ReadFile(dir / "speech.mp4");
+    tone_webm = ReadFile(dir / "tone.webm");
+    video_only = ReadFile(dir / "video.mp4");
+    ok = !speech_webm.empty() && !speech_mp4.empty() && !tone_webm.empty() && !video_only.empty();
+    if (!ok) error = "a fixture is empty";
+  }
+};
+
+std::string Multipart(const std::string& boundary, const std::string& data,
+                      const std::string& content_type) {
+  return "--" + boundary +
+         "\r\nContent-Disposition: form-data; name=\"chunk\"; filename=\"blob\"\r\nContent-Type: " +
+         content_type + "\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
+}
+
+class RecordingsE2E : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    REFLECTOR_SKIP_IF_NO_BACKEND(GetParam());
+    ASSERT_TRUE(Fixtures::Get().ok) << Fixtures::Get().error;
+  }
+
+  void Start(std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> env = {
+        {"DAILY_API_KEY", daily_.api_key()},
+        {"DAILY_API_URL", daily_.api_url()},
+        {"DAILY_WEBHOOK_SECRET", kDailySecret},
+        {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "daily-bucket"},
+        {"DAILYCO_STORAGE_AWS_REGION", "us-west-2"},
+        {"DAILYCO_STORAGE_AWS_ACCESS_KEY_ID", s3_.access_key_id()},
+        {"DAILYCO_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.secret_access_key()},
+        {"DAILYCO_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint_url()},
+        {"WHEREBY_WEBHOOK_SECRET", kWherebySecret},
+        {"WHEREBY_STORAGE_AWS_BUCKET_NAME", "whereby-bucket"},
+        {"WHEREBY_STORAGE_AWS_REGION", "us-east-1"},
+        {"WHEREBY_STORAGE_AWS_ACCESS_KEY_ID", s3_.access_key_id()},
+        {"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.secret_access_key()},
+        {"WHEREBY_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint_url()},
+        {"DOWNLOAD_ALLOWED_HOSTS", "127.0.0.1"},
+        {"TRANSCRIPT_BACKEND", "none"},
+        {"WORKER_THREADS", "2"},
+        {"LOG_LEVEL", "info"}};
+    for (auto& [k, v] : extra) env[k] = v;
+    server_ = std::make_unique<ReflectorServer>(GetParam(), env);
+    ASSERT_TRUE(server_->started()) << server_->error() << "\n" << server_->Output();
+    auto opened = store::Database::Open(server_->database_url(), 2);
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    db_ = std::move(*opened);
+  }
+
+  httplib::Client& api() { return server_->client(); }
+
+  // A room on `platform` with one active meeting (created through the API for mock rooms; seeded
+  // for provider rooms). Returns the meeting id.
+  std::string MockMeeting(const std::string& room) {
+    auto r = api().Post("/v1/rooms", json{{"name", room}, {"platform", "mock"}}.dump(),
+                        "application/json");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    auto m = api().Post("/v1/rooms/" + room + "/meeting", "{}", "application/json");
+    EXPECT_TRUE(m && m->status == 200) << (m ? m->body : "no answer");
+    return json::parse(m->body).value("id", "");
+  }
+
+  void SeedProviderMeeting(const std::string& id, const std::string& platform,
+                           const std::string& room_name, const std::string& provider_id) {
+    auto session = db_->Acquire();
+    store::Room room;
+    room.id = "room-" + id;
+    room.name = "room-" + id;
+    room.user_id = "local-owner";
+    room.platform = platform;
+    room.created_at = std::chrono::system_clock::now();
+    ASSERT_TRUE(store::RoomRepository::Create(session, room).has_value());
+    store::Meeting m;
+    m.id = id;
+    m.room_id = room.id;
+    m.platform = platform;
+    m.room_name = room_name;
+    m.room_url = "https://example.test/" + room_name;
+    m.host_room_url = m.room_url;
+    m.start_date = std::chrono::system_clock::now() - 1h;
+    m.end_date = std::chrono::system_clock::now() + 7h;
+    m.provider_meeting_id = provider_id;
+    ASSERT_TRUE(store::MeetingRepository::Create(session, m).has_value());
+  }
+
+  // Polls the meeting's recordings until every one is ready or failed (at most `timeout`).
+  json WaitForRecordings(const std::string& meeting_id, size_t count,
+                         std::chrono::seconds timeout = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    json last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = api().Get("/v1/meetings/" + meeting_id + "/recordings");
+      if (r && r->status == 200) {
+        last = json::parse(r->body);
+        bool settled = last.size() >= count;
+        for (const auto& rec : last) {
+          const std::string status = rec.value("status", "");
+          settled = settled && (status == "ready" || status == "failed");
+        }
+        if (settled) return last;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "recordings of " << meeting_id << " not settled: " << last.dump() << "\n"
+                  << server_->Output();
+    return last;
+  }
+
+  httplib::Result PostDaily(const std::string& body) {
+    const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+    return api().Post("/v1/daily/webhook",
+                      {{"X-Webhook-Signature", platforms::SignDaily(body, ts, kDailySecret)},
+                       {"X-Webhook-Timestamp", ts}},
+                      body, "application/json");
+  }
+
+  fakes::FakeDailyServer daily_;
+  fakes::FakeFileServer files_;
+  fakes::FakeS3Server s3_;
+  std::unique_ptr<ReflectorServer> server_;
+  std::unique_ptr<store::Database> db_;
+};
+
+TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
+  Start();
+  auto created = api().Post("/v1/transcripts", R"({"name":"standup notes"})", "application/json");
+  ASSERT_TRUE(created && created->status == 200) << (created ? created->body : "");
+  const json t = json::parse(created->body);
+  EXPECT_EQ(t["status"], "idle");
+  EXPECT_EQ(t["source_kind"], "file");
+  const std::string id = t["id"];
+  const std::string& audio = Fixtures::Get().speech_mp4;
+  const size_t half = audio.size() / 2;
+  const std::string boundary = "----reflector-test";
+  const std::string type = "multipart/form-data; boundary=" + boundary;
+  // Out of order: chunk 1 before chunk 0 is refused.
+  auto early = api().Post("/v1/transcripts/" + id + "/record/upload?chunk_number=1&total_chunks=2",
+                          Multipart(boundary, audio.substr(half), "audio/mp4"), type);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 400) << early->body;
+  auto first = api().Post("/v1/transcripts/" + id + "/record/upload?chunk_number=0&total_chunks=2",
+                          Multipart(boundary, audio.substr(0, half), "audio/mp4"), type);
+  ASSERT_TRUE(first && first->status == 200) << (first ? first->body : "");
+  // A repeated chunk (a retry whose answer was lost) has no effect.
+  auto again = api().Post("/v1/transcripts/" + id + "/record/upload?chunk_number=0&total_chunks=2",
+                          Multipart(boundary, audio.substr(0, half), "audio/mp4"), type);
+  ASSERT_TRUE(again && again->status == 200) << (again ? again->body : "");
+  auto last = api().Post("/v1/transcripts/" + id + "/record/upload?chunk_number=1&total_chunks=2",
+                         Multipart(boundary, audio.substr(half), "audio/mp4"), type);
+  ASSERT_TRUE(last && last->status == 200) << (last ? last->body : "");
+
+  auto got = api().Get("/v1/transcripts/" + id);
+  ASSERT_TRUE(got && got->status == 200);
+  EXPECT_EQ(json::parse(got->body)["status"], "uploaded");
+  const std::string recording_id = json::parse(got->body)["recording_id"];
+  // The recording is processed by the in-process workers: audio stored, duration known.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::string status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto session = db_->Acquire();
+    auto rec =
+        store::QueryOptional(session, "SELECT status, duration FROM recording WHERE id = :id",
+                             store::SqlParams().Text("id", recording_id), 2);
+    ASSERT_TRUE(rec.has_value());
+    status = (*rec) ? (**rec)[0].value_or("") : "";
+    if (status == "ready" || status == "failed") {
+      EXPECT_EQ(status, "ready") << server_->Output();
+      EXPECT_NEAR(std::stod((**rec)[1].value_or("0")), 3.0, 2.0);
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, "ready");
+  auto mp3 = api().Get("/v1/transcripts/" + id + "/audio/mp3");
+  ASSERT_TRUE(mp3);
+  EXPECT_EQ(mp3->status, 200);
+  EXPECT_EQ(mp3->get_header_value("Content-Type"), "audio/mpeg");
+  EXPECT_GT(mp3->body.size(), 1000u);
+}
+
+TEST_P(RecordingsE2E, MockRecordingFollowsTheProviderPath) {
+  Start();
+  const std::string meeting = MockMeeting("mockroom");
+  auto posted =
+      api().Post("/v1/mock/rooms/mockroom/recording", Fixtures::Get().speech_webm, "audio/webm");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 202) << posted->body;
+  const std::string recording_id = json::parse(posted->body)["recording_id"];
+  const json recs = WaitForRecordings(meeting, 1);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0]["id"], recording_id);
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump();
+  EXPECT_EQ(recs[0]["platform"], "mock");
+  EXPECT_EQ(recs[0]["type"], "mock");
+  EXPECT_EQ(recs[0]["tracks"], 1);
+  EXPECT_EQ(recs[0]["error"], nullptr);
+  EXPECT_NEAR(recs[0]["duration"].get<double>(), 3.0, 2.0);
+  ASSERT_TRUE(recs[0]["transcript_id"].is_string());
+  auto t = api().Get("/v1/transcripts/" + recs[0]["transcript_id"].get<std::string>());
+  ASSERT_TRUE(t && t->status == 200);
+  const json transcript = json::parse(t->body);
+  EXPECT_EQ(transcript["source_kind"], "room");
+  EXPECT_EQ(transcript["meeting_id"], meeting);
+  EXPECT_EQ(transcript["status"], "uploaded");
+  // It went through the signed mock webhook like a provider's event.
+  EXPECT_THAT(server_->Output(), ::testing::HasSubstr("mock platform delivered recording"));
+}
+
+TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
+  Start();
+  const std::string meeting = MockMeeting("badroom");
+  auto wrong_type = api().Post("/v1/mock/rooms/badroom/recording", "hello", "text/plain");
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 415);
+  auto empty = api().Post("/v1/mock/rooms/badroom/recording", "", "audio/webm");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  auto no_room = api().Post("/v1/mock/rooms/nosuchroom/recording", "x", "audio/webm");
+  ASSERT_TRUE(no_room);
+  EXPECT_EQ(no_room->status, 404);
+  ASSERT_EQ(api()
+                .Post("/v1/mock/rooms/badroom/recording", Fixtures::Get().video_only, "video/mp4")
+                ->status,
+            202);
+  ASSERT_EQ(
+      api().Post("/v1/mock/rooms/badroom/recording", std::string(5000, 'z'), "audio/webm")->status,
+      202);
+  const std::string& speech = Fixtures::Get().speech_webm;
+  ASSERT_EQ(api()
+                .Post("/v1/mock/rooms/badroom/recording", speech.substr(0, speech.size() / 2),
+                      "audio/webm")
+                ->status,
+            202);
+  const json recs = WaitForRecordings(meeting, 3);
+  ASSERT_EQ(recs.size(), 3u);
+  std::vector<std::string> errors;
+  int ready = 0;
+  for (const auto& r : recs) {
+    if (r["status"] == "failed") errors.push_back(r["error"].get<std::string>());
+    if (r["status"] == "ready") ++ready;
+  }
+  EXPECT_THAT(errors, ::testing::Contains("no audio stream in the file"));
+  EXPECT_EQ(errors.size(), 2u) << recs.dump();
+  // The truncated file decodes up to the damage.
+  EXPECT_EQ(ready, 1) << recs.dump();
+  auto health = api().Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_P(RecordingsE2E, DailyCloudRecordingIsDownloadedThroughTheAccessLink) {
+  files_.AddFile("/composed.mp4", Fixtures::Get().speech_mp4, "video/mp4");
+  auto recording = [&](const std::string& id, const std::string& link) {
+    daily_.AddRecording({{"id", id},
+                         {"room_name", "daily-20260101120000"},
+                         {"status", "finished"},
+                         {"duration", 3},
+                         {"test_download_link", link}});
+  };
+  recording("rec-cloud", files_.Url("/composed.mp4"));
+  recording("rec-private", "http://127.0.0.2:" + std::to_string(files_.port()) + "/composed.mp4");
+  recording("rec-error", "Recording not found in bucket");
+  Start();
+  SeedProviderMeeting("m-daily", "daily", "daily-20260101120000", "daily-room-id");
+  auto ready = [&](const std::string& event, const std::string& rec) {
+    return PostDaily(
+        R"({"version":"1.0.0","type":"recording.ready-to-download","id":")" + event +
+        R"(","payload":{"type":"cloud","recording_id":")" + rec +
+        R"(","room_name":"daily-20260101120000","start_ts":)" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        R"(,"status":"finished","duration":3,"s3_key":"dom/daily-20260101120000/x.mp4"},"event_ts":1})");
+  };
+  for (auto [event, rec] : {std::pair{"e1", "rec-cloud"}, std::pair{"e2", "rec-private"},
+                            std::pair{"e3", "rec-error"}}) {
+    auto r = ready(event, rec);
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  }
+  const json recs = WaitForRecordings("m-daily", 3);
+  std::map<std::string, json> by_status;
+  for (const auto& r : recs)
+    by_status[r["error"].is_string() ? r["error"].get<std::string>() : ""] = r;
+  ASSERT_TRUE(by_status.count("")) << recs.dump();
+  EXPECT_EQ(by_status[""]["status"], "ready");
+  EXPECT_EQ(by_status[""]["type"], "cloud");
+  EXPECT_TRUE(by_status.count("download refused: private address 127.0.0.2")) << recs.dump();
+  EXPECT_TRUE(by_status.count("Daily access link failed: Recording not found in bucket"))
+      << recs.dump();
+}
+
+TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
+  const std::string p1 = "11111111-1111-4111-8111-111111111111";
+  const std::string p2 = "22222222-2222-4222-8222-222222222222";
+  const int64_t start = 1767268800000;
+  const std::string k1 = "dom/daily-20260101120000/" + std::to_string(start) + "-" + p1 +
+                         "-cam-audio-" + std::to_string(start + 100);
+  const std::string k2 = "dom/daily-20260101120000/" + std::to_string(start) + "-" + p2 +
+                         "-cam-audio-" + std::to_string(start + 4000);
+  s3_.PutObject("daily-bucket", k1, Fixtures::Get().speech_webm);
+  s3_.PutObject("daily-bucket", k2, Fixtures::Get().tone_webm);
+  Start();
+  SeedProviderMeeting("m-raw", "daily", "daily-20260101120000", "daily-room-id");
+  {
+    auto session = db_->Acquire();
+    store::ParticipantInfo info;
+    info.meeting_id = "m-raw";
+    info.room_id = "room-m-raw";
+    info.provider = "daily";
+    info.session_key = p1;
+    info.user_name = "Alice";
+    info.joined_at = std::chrono::system_clock::now();
+    ASSERT_TRUE(store::ParticipantSessionRepository::Join(session, info).has_value());
+  }
+  auto r = PostDaily(
+      R"({"version":"1.0.0","type":"recording.ready-to-download","id":"rt-1","payload":{"type":"raw-tracks","recording_id":"rec-raw","room_name":"daily-20260101120000","start_ts":1767268800,"status":"finished","duration":6,"s3_key":"dom/daily-20260101120000/1767268800000","tracks":[{"type":"audio","s3Key":")" +
+      k1 + R"(","size":1},{"type":"audio","s3Key":")" + k2 +
+      R"(","size":1},{"type":"video","s3Key":"dom/v","size":1}]},"event_ts":1})");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  const json recs = WaitForRecordings("m-raw", 1);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump() << server_->Output();
+  EXPECT_EQ(recs[0]["tracks"], 2);
+  // The tone track starts 4 s into the meeting and lasts 2 s: the mix is ~6 s long.
+  EXPECT_NEAR(recs[0]["duration"].get<double>(), 6.0, 0.5);
+  auto t = api().Get("/v1/transcripts/" + recs[0]["transcript_id"].get<std::string>());
+  ASSERT_TRUE(t && t->status == 200);
+  const json participants = json::parse(t->body)["participants"];
+  ASSERT_EQ(participants.size(), 2u);
+  EXPECT_EQ(participants[0]["name"], "Alice");
+  EXPECT_EQ(participants[1]["name"], "Speaker 2");
+}
+
+TEST_P(RecordingsE2E, WherebyRecordingComesFromTheWherebyBucket) {
+  s3_.PutObject("whereby-bucket", "standup-3f1c-2026-01-01T12:00:00Z.mp4",
+                Fixtures::Get().speech_mp4);
+  Start();
+  SeedProviderMeeting("m-whereby", "whereby", "/standup-3f1c", "134");
+  const std::string body =
+      R"({"id":"wb-1","apiVersion":"1.0","createdAt":")" +
+      FormatIso8601(std::chrono::system_clock::now()) +
+      R"(","type":"recording.finished","data":{"meetingId":"134","roomName":"/standup-3f1c","recordingId":"wrec-1","filename":"standup-3f1c-2026-01-01T12:00:00Z.mp4","status":"completed"}})";
+  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  auto r = api().Post("/v1/whereby",
+                      {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
+                      body, "application/json");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  const json recs = WaitForRecordings("m-whereby", 1);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump() << server_->Output();
+  EXPECT_EQ(recs[0]["platform"], "whereby");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RecordingsE2E, ::testing::Values("sqlite", "postgres"));
+
+}  // namespace
+}  // namespace reflector::testing
