@@ -359,6 +359,10 @@ TEST_F(AuthBackendsTest, RejectsEveryBadToken) {
   };
   auto auth = Make(JwtConfig());
   ASSERT_NE(auth, nullptr);
+  // A valid token verified (and remembered) first changes none of the answers below.
+  ASSERT_TRUE(auth->Authenticate(WithBearer(MakeToken(with([](json&) {}), JWT_ALG_RS256,
+                                                      signer_->private_pem)))
+                  .has_value());
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const std::string token = c.token(*signer_, *other_);
@@ -367,6 +371,46 @@ TEST_F(AuthBackendsTest, RejectsEveryBadToken) {
     }
     ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", c.detail_part);
   }
+}
+
+// Verified tokens are remembered (api/token_cache.hpp): the remembered answer still honours the
+// token's exp, and another token is verified in full whatever was remembered before.
+TEST_F(AuthBackendsTest, RememberedTokenStillExpiresAndOthersAreVerified) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  json claims = Claims();
+  claims["exp"] = kNow + 60;
+  const std::string token = MakeToken(claims, JWT_ALG_RS256, signer_->private_pem);
+  for (int i = 0; i < 3; ++i) {  // the first verifies in full, the others are remembered
+    auto result = auth->Authenticate(WithBearer(token));
+    ASSERT_TRUE(result.has_value()) << result.error().ToString();
+    ASSERT_TRUE(result->has_value());
+    EXPECT_EQ((*result)->user_id, "user-1");
+  }
+  // The same claims signed by another key, and the token with its last signature byte changed.
+  ExpectUnauthenticated(
+      auth->Authenticate(WithBearer(MakeToken(claims, JWT_ALG_RS256, other_->private_pem))),
+      "Invalid token", "signature");
+  std::string tampered = token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(tampered)), "Invalid token");
+
+  clock_.Advance(std::chrono::seconds(59));
+  EXPECT_TRUE(auth->Authenticate(WithBearer(token)).has_value());
+  clock_.Advance(std::chrono::seconds(1));  // now == exp
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
+}
+
+TEST_F(AuthBackendsTest, RememberedTokenIsNotValidBeforeItsNbf) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  json claims = Claims();
+  claims["nbf"] = kNow;
+  const std::string token = MakeToken(claims, JWT_ALG_RS256, signer_->private_pem);
+  ASSERT_TRUE(auth->Authenticate(WithBearer(token)).has_value());
+  clock_.Advance(std::chrono::seconds(-5));  // the clock stepped back
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "nbf");
 }
 
 TEST_F(AuthBackendsTest, JwtBackendWithoutCredentialsIsAnonymous) {
