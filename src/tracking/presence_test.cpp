@@ -166,6 +166,22 @@ TEST_P(PresenceTest, DriftedNumClientsIsRecountedEvenWithoutSessionChanges) {
   EXPECT_EQ(GetMeeting("meeting-daily").num_clients, 1);
 }
 
+// An open session whose join time is unknown has no grace: absent from the snapshot, it closes.
+TEST_P(PresenceTest, OpenSessionWithUnknownJoinTimeIsClosedWhenAbsent) {
+  {
+    auto session = db().Acquire();
+    store::ParticipantInfo info{"meeting-daily", "room-1", "daily",     "no-join-time",
+                                std::nullopt,    "x",      std::nullopt};
+    ASSERT_TRUE(store::ParticipantSessionRepository::Join(session, info).has_value());
+  }
+  Presence("[]");
+  auto outcome = ReconcileDailyPresence(db(), daily_, clock_, "meeting-daily");
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().ToString();
+  EXPECT_EQ(outcome->closed, 1);
+  EXPECT_EQ(outcome->num_clients, 0);
+  EXPECT_EQ(Sessions()["no-join-time"].left_at, At("2026-01-01T13:00:00Z"));
+}
+
 TEST_P(PresenceTest, DailyErrorChangesNothingAndIsReturned) {
   ASSERT_TRUE(Open("stale", At("2026-01-01T12:00:00Z")));
   transport_.PushFor("GET", kPresenceUrl, FakeTransport::Json(500, R"({"error":"server-error"})"));
