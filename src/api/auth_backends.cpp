@@ -1,5 +1,6 @@
 #include "api/auth_backends.hpp"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
@@ -238,12 +239,18 @@ class JwtVerifier {
     MdCtxPtr ctx(EVP_MD_CTX_new());
     if (ctx == nullptr) return false;
     if (EVP_DigestVerifyInit(ctx.get(), nullptr, sha256_.get(), nullptr, key_.get()) != 1) {
+      ERR_clear_error();
       return false;
     }
-    return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                            signature.size(),
-                            reinterpret_cast<const unsigned char*>(signing_input.data()),
-                            signing_input.size()) == 1;
+    const bool valid =
+        EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                         signature.size(),
+                         reinterpret_cast<const unsigned char*>(signing_input.data()),
+                         signing_input.size()) == 1;
+    // A bad signature leaves entries on this thread's OpenSSL error queue; other OpenSSL users on
+    // the thread (libcurl) must not find them.
+    if (!valid) ERR_clear_error();
+    return valid;
   }
 
   // `aud` is a string or an array of strings (RFC 7519 §4.1.3).

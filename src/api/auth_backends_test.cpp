@@ -6,12 +6,15 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/crypto.hpp"
 #include "core/time_format.hpp"
@@ -400,6 +403,40 @@ TEST_F(AuthBackendsTest, RememberedTokenStillExpiresAndOthersAreVerified) {
   clock_.Advance(std::chrono::seconds(1));  // now == exp
   ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
   ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
+}
+
+// The parsed key and the cache are shared by the HTTP threads.
+TEST_F(AuthBackendsTest, ConcurrentVerificationsOfManyTokens) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 8; ++i) {
+    json claims = Claims();
+    claims["sub"] = "user-" + std::to_string(i);
+    tokens.push_back(MakeToken(claims, JWT_ALG_RS256, signer_->private_pem));
+    ASSERT_FALSE(tokens.back().empty());
+  }
+  const std::string forged = MakeToken(Claims(), JWT_ALG_RS256, other_->private_pem);
+  std::atomic<int> accepted{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const int i = (t + round) % 8;
+        auto result = auth->Authenticate(WithBearer(tokens[i]));
+        if (result && *result && (*result)->user_id == "user-" + std::to_string(i)) {
+          ++accepted;
+        } else {
+          ++wrong;
+        }
+        if (auth->Authenticate(WithBearer(forged)).has_value()) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 80);
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(AuthBackendsTest, RememberedTokenIsNotValidBeforeItsNbf) {
