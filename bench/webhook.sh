@@ -107,7 +107,7 @@ run_case() {
   local jobs_sql="SELECT COUNT(*) FROM job WHERE kind = 'daily.presence_reconcile' AND status = 'succeeded'"
   case $backend in
     sqlite)
-      local path=${url#sqlite://}
+      local path=${url#sqlite:///}
       stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
         sys.argv[2]).fetchone()[0])" "$path" "$count_sql")
       jobs=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
