@@ -1,20 +1,25 @@
 // The loopback fake Daily API (tests/fakes/fake_daily_server.hpp) as a process, for benchmark
 // scripts that need a Daily account to create meetings against (bench/webhook.sh). Prints the
 // DAILY_API_URL and API key on stdout, serves until SIGTERM/SIGINT.
+// Usage: fake_daily_api [PRESENCE_DELAY_MS]  (GET presence answers after that long: a slow Daily)
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "fakes/fake_daily_server.hpp"
 
-int main() {
+int main(int argc, char** argv) {
+  reflector::fakes::FakeDailyServer::Options options;
+  if (argc > 1) options.presence_delay = std::chrono::milliseconds(std::atol(argv[1]));
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   // Blocked before the server's threads start, so they inherit the mask and sigwait gets them.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  reflector::fakes::FakeDailyServer daily;
+  reflector::fakes::FakeDailyServer daily(options);
   std::printf("%s %s\n", daily.api_url().c_str(), daily.api_key().c_str());
   std::fflush(stdout);
   int received = 0;

@@ -1,6 +1,6 @@
 #include "api/auth_backends.hpp"
 
-#include <jwt.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
@@ -18,7 +18,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "api/token_cache.hpp"
 #include "core/crypto.hpp"
+#include "core/encoding.hpp"
 #include "store/api_keys.hpp"
 
 namespace reflector::api {
@@ -123,22 +125,52 @@ class ApiKeyVerifier {
 
 // --- JWT ---
 
-struct JwtDeleter {
-  void operator()(jwt_t* jwt) const { jwt_free(jwt); }
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
-using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
+using PkeyPtr = std::shared_ptr<EVP_PKEY>;
 
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
+struct MdDeleter {
+  void operator()(EVP_MD* md) const { EVP_MD_free(md); }
+};
+using MdPtr = std::shared_ptr<EVP_MD>;
+
+// Verified tokens remembered (api/token_cache.hpp); a few KB per thousand tokens.
+constexpr size_t kTokenCacheCapacity = 4096;
+
+// base64url without padding (RFC 7515 §2); nullopt for any other character, padding included.
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '-') {
+      c = '+';
+    } else if (c == '_') {
+      c = '/';
+    } else if (c == '+' || c == '/' || c == '=') {
+      return std::nullopt;
+    }
+  }
+  return Base64Decode(standard);
+}
+
+// RS256 verification (RFC 7518 §3.3) with the public key parsed once, at start-up. Thread-safe:
+// the key and digest are only read (OpenSSL 3 allows concurrent use of a const EVP_PKEY); each
+// call has its own context.
 class JwtVerifier {
  public:
-  JwtVerifier(std::string public_key_pem, std::string audience, const Clock& clock)
-      : key_(std::move(public_key_pem)), audience_(std::move(audience)), clock_(clock) {}
+  JwtVerifier(PkeyPtr key, MdPtr sha256, std::string audience, const Clock& clock)
+      : key_(std::move(key)),
+        sha256_(std::move(sha256)),
+        audience_(std::move(audience)),
+        clock_(clock),
+        cache_(std::make_shared<VerifiedTokenCache>(kTokenCacheCapacity)) {}
 
-  // kUnauthenticated "Invalid token", detail naming the failed check. Thread-safe (libjwt keeps
-  // no shared state; each call parses the key afresh).
+  // kUnauthenticated "Invalid token", detail naming the failed check. Thread-safe.
   Result<Principal> Verify(std::string_view token) const {
     auto invalid = [](std::string detail) {
       return Err(Code::kUnauthenticated, kInvalidToken, std::move(detail));
@@ -146,36 +178,49 @@ class JwtVerifier {
     if (token.empty()) return invalid("empty bearer token");
     if (token.size() > kMaxTokenLength) return invalid("bearer token too long");
 
-    const std::string token_text(token);
-    jwt_t* raw = nullptr;
-    const int rc =
-        jwt_decode(&raw, token_text.c_str(), reinterpret_cast<const unsigned char*>(key_.data()),
-                   static_cast<int>(key_.size()));
-    JwtPtr jwt(raw);
-    if (rc != 0 || jwt == nullptr) {
-      return invalid("malformed token or bad signature (libjwt error " + std::to_string(rc) + ")");
+    const double now = std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
+    if (auto cached = cache_->Lookup(token, now)) return std::move(*cached);
+
+    // header.payload.signature, each base64url.
+    const size_t dot1 = token.find('.');
+    const size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+      return invalid("malformed token (not three dot-separated parts)");
     }
-    // libjwt verifies with whatever algorithm the token names: an HS256 token "signed" with our
-    // public key as the HMAC secret passes jwt_decode. Only RS256 is ours.
-    if (jwt_get_alg(jwt.get()) != JWT_ALG_RS256) {
-      const char* alg = jwt_alg_str(jwt_get_alg(jwt.get()));
-      return invalid(std::string("algorithm ") + (alg != nullptr ? alg : "?") + " is not RS256");
+    const auto header_text = Base64UrlDecode(token.substr(0, dot1));
+    const auto payload_text = Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto signature = Base64UrlDecode(token.substr(dot2 + 1));
+    if (!header_text || !payload_text || !signature) {
+      return invalid("malformed token (a part is not base64url)");
+    }
+    const auto header = nlohmann::json::parse(*header_text, nullptr, /*allow_exceptions=*/false);
+    if (!header.is_object()) return invalid("malformed token (header is not a JSON object)");
+    // The algorithm is ours to choose, never the token's: an HS256 token "signed" with our public
+    // key as the HMAC secret, or alg none, must not pass.
+    auto alg = header.find("alg");
+    if (alg == header.end() || !alg->is_string() || alg->get<std::string>() != "RS256") {
+      const std::string named =
+          alg != header.end() && alg->is_string() ? alg->get<std::string>() : std::string("?");
+      return invalid("algorithm " + named + " is not RS256");
+    }
+    if (!SignatureMatches(token.substr(0, dot2), *signature)) {
+      return invalid("bad signature");
     }
 
-    std::unique_ptr<char, FreeDeleter> grants(jwt_get_grants_json(jwt.get(), nullptr));
-    if (grants == nullptr) return invalid("no claims");
-    const auto claims = nlohmann::json::parse(grants.get(), nullptr, /*allow_exceptions=*/false);
+    const auto claims = nlohmann::json::parse(*payload_text, nullptr, /*allow_exceptions=*/false);
     if (!claims.is_object()) return invalid("claims are not a JSON object");
 
-    // libjwt 1.10 checks neither exp nor nbf.
-    const double now = std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
+    std::optional<double> exp_at;
+    std::optional<double> nbf_at;
     if (auto exp = claims.find("exp"); exp != claims.end()) {
       if (!exp->is_number()) return invalid("exp is not a number");
-      if (now >= exp->get<double>()) return invalid("token expired");
+      exp_at = exp->get<double>();
+      if (now >= *exp_at) return invalid("token expired");
     }
     if (auto nbf = claims.find("nbf"); nbf != claims.end()) {
       if (!nbf->is_number()) return invalid("nbf is not a number");
-      if (now < nbf->get<double>()) return invalid("token not yet valid (nbf)");
+      nbf_at = nbf->get<double>();
+      if (now < *nbf_at) return invalid("token not yet valid (nbf)");
     }
     if (!audience_.empty() && !AudienceMatches(claims)) return invalid("audience mismatch");
 
@@ -183,10 +228,31 @@ class JwtVerifier {
     if (sub == claims.end() || !sub->is_string() || sub->get<std::string>().empty()) {
       return invalid("sub claim missing");
     }
-    return Principal{sub->get<std::string>(), "jwt"};
+    Principal principal{sub->get<std::string>(), "jwt"};
+    cache_->Insert(token, principal, exp_at, nbf_at, now);
+    return principal;
   }
 
  private:
+  // RSASSA-PKCS1-v1_5 with SHA-256 over "header.payload".
+  bool SignatureMatches(std::string_view signing_input, const std::string& signature) const {
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (ctx == nullptr) return false;
+    if (EVP_DigestVerifyInit(ctx.get(), nullptr, sha256_.get(), nullptr, key_.get()) != 1) {
+      ERR_clear_error();
+      return false;
+    }
+    const bool valid =
+        EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                         signature.size(),
+                         reinterpret_cast<const unsigned char*>(signing_input.data()),
+                         signing_input.size()) == 1;
+    // A bad signature leaves entries on this thread's OpenSSL error queue; other OpenSSL users on
+    // the thread (libcurl) must not find them.
+    if (!valid) ERR_clear_error();
+    return valid;
+  }
+
   // `aud` is a string or an array of strings (RFC 7519 §4.1.3).
   bool AudienceMatches(const nlohmann::json& claims) const {
     auto aud = claims.find("aud");
@@ -200,13 +266,16 @@ class JwtVerifier {
     return false;
   }
 
-  const std::string key_;
+  const PkeyPtr key_;
+  const MdPtr sha256_;
   const std::string audience_;
   const Clock& clock_;
+  const std::shared_ptr<VerifiedTokenCache> cache_;  // shared: JwtVerifier is copied into place
 };
 
-// AUTH_JWT_PUBLIC_KEY holds the PEM itself or names a file with it. kInvalidArgument.
-Result<std::string> LoadPublicKeyPem(const std::string& value) {
+// AUTH_JWT_PUBLIC_KEY holds the PEM itself or names a file with it; parsed here, once.
+// kInvalidArgument.
+Result<PkeyPtr> LoadPublicKey(const std::string& value) {
   if (value.empty()) {
     return Err(Code::kInvalidArgument, "AUTH_BACKEND=jwt needs AUTH_JWT_PUBLIC_KEY (PEM or path)");
   }
@@ -224,20 +293,18 @@ Result<std::string> LoadPublicKeyPem(const std::string& value) {
     text << in.rdbuf();
     pem = text.str();
   }
-  // Parse it the way libjwt will (PEM_read_bio_PUBKEY), so a bad key fails at start-up, not on
-  // every request.
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   if (bio == nullptr) return Err(Code::kInternal, "out of memory reading AUTH_JWT_PUBLIC_KEY");
-  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  PkeyPtr key(PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr), PkeyDeleter());
   BIO_free(bio);
   if (key == nullptr) {
     return Err(Code::kInvalidArgument,
                "AUTH_JWT_PUBLIC_KEY is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
   }
-  const bool rsa = EVP_PKEY_base_id(key) == EVP_PKEY_RSA;
-  EVP_PKEY_free(key);
-  if (!rsa) return Err(Code::kInvalidArgument, "AUTH_JWT_PUBLIC_KEY is not an RSA key (RS256)");
-  return pem;
+  if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) {
+    return Err(Code::kInvalidArgument, "AUTH_JWT_PUBLIC_KEY is not an RSA key (RS256)");
+  }
+  return key;
 }
 
 // --- the Authenticator ---
@@ -290,10 +357,13 @@ Result<std::unique_ptr<Authenticator>> MakeAuthenticator(const Config& config, s
     return Err(Code::kInvalidArgument,
                "AUTH_BACKEND must be none or jwt, not '" + auth.backend + "'");
   }
-  auto pem = LoadPublicKeyPem(auth.jwt_public_key);
-  if (!pem) return Err(pem.error());
+  auto key = LoadPublicKey(auth.jwt_public_key);
+  if (!key) return Err(key.error());
+  // Fetched once: EVP_sha256() would look the implementation up again on every verification.
+  MdPtr sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr), MdDeleter());
+  if (sha256 == nullptr) return Err(Code::kInternal, "OpenSSL has no SHA256 digest");
   return std::unique_ptr<Authenticator>(std::make_unique<BackendAuthenticator>(
-      db, clock, JwtVerifier(std::move(*pem), auth.jwt_audience, clock)));
+      db, clock, JwtVerifier(std::move(*key), std::move(sha256), auth.jwt_audience, clock)));
 }
 
 Result<Principal> RequireUser(Authenticator& auth, const http::Request& request) {

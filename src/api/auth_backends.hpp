@@ -9,6 +9,8 @@
 //                                  against the injected clock, `aud` when AUTH_JWT_AUDIENCE is
 //                                  set, `sub` required → kUnauthenticated "Invalid token"
 //                                  otherwise (Error::detail names the failed check, for logs).
+//                                  The key is parsed once, here; tokens that verified are
+//                                  remembered until their exp (api/token_cache.hpp).
 //   nothing                        none → the local owner; jwt → anonymous (nullopt).
 //
 // When both headers are present both must be valid and name the same user.

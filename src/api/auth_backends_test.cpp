@@ -6,12 +6,15 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/crypto.hpp"
 #include "core/time_format.hpp"
@@ -359,6 +362,10 @@ TEST_F(AuthBackendsTest, RejectsEveryBadToken) {
   };
   auto auth = Make(JwtConfig());
   ASSERT_NE(auth, nullptr);
+  // A valid token verified (and remembered) first changes none of the answers below.
+  ASSERT_TRUE(auth->Authenticate(WithBearer(MakeToken(with([](json&) {}), JWT_ALG_RS256,
+                                                      signer_->private_pem)))
+                  .has_value());
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const std::string token = c.token(*signer_, *other_);
@@ -367,6 +374,80 @@ TEST_F(AuthBackendsTest, RejectsEveryBadToken) {
     }
     ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", c.detail_part);
   }
+}
+
+// Verified tokens are remembered (api/token_cache.hpp): the remembered answer still honours the
+// token's exp, and another token is verified in full whatever was remembered before.
+TEST_F(AuthBackendsTest, RememberedTokenStillExpiresAndOthersAreVerified) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  json claims = Claims();
+  claims["exp"] = kNow + 60;
+  const std::string token = MakeToken(claims, JWT_ALG_RS256, signer_->private_pem);
+  for (int i = 0; i < 3; ++i) {  // the first verifies in full, the others are remembered
+    auto result = auth->Authenticate(WithBearer(token));
+    ASSERT_TRUE(result.has_value()) << result.error().ToString();
+    ASSERT_TRUE(result->has_value());
+    EXPECT_EQ((*result)->user_id, "user-1");
+  }
+  // The same claims signed by another key, and the token with its last signature byte changed.
+  ExpectUnauthenticated(
+      auth->Authenticate(WithBearer(MakeToken(claims, JWT_ALG_RS256, other_->private_pem))),
+      "Invalid token", "signature");
+  std::string tampered = token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(tampered)), "Invalid token");
+
+  clock_.Advance(std::chrono::seconds(59));
+  EXPECT_TRUE(auth->Authenticate(WithBearer(token)).has_value());
+  clock_.Advance(std::chrono::seconds(1));  // now == exp
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "expired");
+}
+
+// The parsed key and the cache are shared by the HTTP threads.
+TEST_F(AuthBackendsTest, ConcurrentVerificationsOfManyTokens) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 8; ++i) {
+    json claims = Claims();
+    claims["sub"] = "user-" + std::to_string(i);
+    tokens.push_back(MakeToken(claims, JWT_ALG_RS256, signer_->private_pem));
+    ASSERT_FALSE(tokens.back().empty());
+  }
+  const std::string forged = MakeToken(Claims(), JWT_ALG_RS256, other_->private_pem);
+  std::atomic<int> accepted{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const int i = (t + round) % 8;
+        auto result = auth->Authenticate(WithBearer(tokens[i]));
+        if (result && *result && (*result)->user_id == "user-" + std::to_string(i)) {
+          ++accepted;
+        } else {
+          ++wrong;
+        }
+        if (auth->Authenticate(WithBearer(forged)).has_value()) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 80);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(AuthBackendsTest, RememberedTokenIsNotValidBeforeItsNbf) {
+  auto auth = Make(JwtConfig());
+  ASSERT_NE(auth, nullptr);
+  json claims = Claims();
+  claims["nbf"] = kNow;
+  const std::string token = MakeToken(claims, JWT_ALG_RS256, signer_->private_pem);
+  ASSERT_TRUE(auth->Authenticate(WithBearer(token)).has_value());
+  clock_.Advance(std::chrono::seconds(-5));  // the clock stepped back
+  ExpectUnauthenticated(auth->Authenticate(WithBearer(token)), "Invalid token", "nbf");
 }
 
 TEST_F(AuthBackendsTest, JwtBackendWithoutCredentialsIsAnonymous) {

@@ -52,6 +52,12 @@ constexpr std::string_view kList =
     "SELECT " REFLECTOR_PS_COLUMNS
     " FROM participant_session WHERE meeting_id = :meeting_id "
     "ORDER BY CASE WHEN joined_at IS NULL THEN 1 ELSE 0 END, joined_at, session_key";
+constexpr std::string_view kOpenKeysJoinedBy =
+    "SELECT session_key FROM participant_session WHERE meeting_id = :meeting_id AND "
+    "left_at IS NULL AND (joined_at IS NULL OR joined_at <= :joined_by) ORDER BY session_key";
+constexpr std::string_view kExists =
+    "SELECT 1 FROM participant_session WHERE meeting_id = :meeting_id AND "
+    "session_key = :session_key";
 
 #undef REFLECTOR_PS_COLUMNS
 
@@ -156,6 +162,33 @@ Result<int64_t> ParticipantSessionRepository::CountOpen(Session& session,
   const int64_t count = r.Int();
   REFLECTOR_RETURN_IF_ERROR(r.Finish());
   return count;
+}
+
+Result<std::vector<std::string>> ParticipantSessionRepository::ListOpenKeysJoinedBy(
+    Session& session, std::string_view meeting_id, TimePoint joined_by) {
+  auto rows = Query(
+      session, kOpenKeysJoinedBy,
+      SqlParams().Text("meeting_id", std::string(meeting_id)).Time("joined_by", joined_by), 1);
+  if (!rows) return Err(std::move(rows.error()));
+  std::vector<std::string> keys;
+  keys.reserve(rows->size());
+  for (const auto& row : *rows) {
+    RowReader r(row);
+    keys.push_back(r.Text());
+    REFLECTOR_RETURN_IF_ERROR(r.Finish());
+  }
+  return keys;
+}
+
+Result<bool> ParticipantSessionRepository::Exists(Session& session, std::string_view meeting_id,
+                                                  std::string_view session_key) {
+  auto row = QueryOptional(session, kExists,
+                           SqlParams()
+                               .Text("meeting_id", std::string(meeting_id))
+                               .Text("session_key", std::string(session_key)),
+                           1);
+  if (!row) return Err(std::move(row.error()));
+  return row->has_value();
 }
 
 Result<std::vector<ParticipantSession>> ParticipantSessionRepository::ListForMeeting(

@@ -63,6 +63,16 @@ class ParticipantSessionRepository {
   // Sessions of the meeting with left_at null.
   static Result<int64_t> CountOpen(Session& session, std::string_view meeting_id);
 
+  // The session keys of the meeting's open sessions that joined at or before `joined_by` (or
+  // whose join time is unknown), by session_key: the ones a presence snapshot may close.
+  static Result<std::vector<std::string>> ListOpenKeysJoinedBy(Session& session,
+                                                               std::string_view meeting_id,
+                                                               TimePoint joined_by);
+
+  // Whether the meeting has a session (open or closed) with this key.
+  static Result<bool> Exists(Session& session, std::string_view meeting_id,
+                             std::string_view session_key);
+
   // Every session of the meeting, by joined_at (unknown last), then session_key.
   static Result<std::vector<ParticipantSession>> ListForMeeting(Session& session,
                                                                 std::string_view meeting_id);

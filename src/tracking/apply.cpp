@@ -79,11 +79,12 @@ Result<std::optional<store::Meeting>> FindMeetingUncached(store::Session& sessio
 }
 
 Status Enqueue(store::Session& session, std::string_view kind, json payload, std::string dedup,
-               TimePoint now) {
+               TimePoint now, std::optional<TimePoint> run_at = std::nullopt) {
   store::NewJob job;
   job.kind = std::string(kind);
   job.payload_json = payload.dump();
   job.dedup_key = std::move(dedup);
+  job.run_at = run_at;
   auto queued = store::JobRepository::Enqueue(session, job, now);
   if (!queued) return Err(std::move(queued.error()));
   return Ok();
@@ -338,7 +339,8 @@ Result<Applied> ApplyInTransaction(store::Session& session, const ProviderEvent&
 }
 
 // The deferred writes of a transaction, just before its commit.
-Status Flush(store::Session& session, Deferred& deferred, TimePoint now) {
+Status Flush(store::Session& session, Deferred& deferred, const ApplyOptions& options,
+             TimePoint now) {
   for (const auto& [meeting_id, delta] : deferred.num_clients_delta) {
     if (delta == 0) continue;
     REFLECTOR_RETURN_IF_ERROR(
@@ -347,7 +349,7 @@ Status Flush(store::Session& session, Deferred& deferred, TimePoint now) {
   for (const auto& meeting_id : deferred.presence_meetings) {
     REFLECTOR_RETURN_IF_ERROR(Enqueue(session, store::job_kind::kDailyPresenceReconcile,
                                       {{"meeting_id", meeting_id}}, PresenceDedupKey(meeting_id),
-                                      now));
+                                      now, now + options.presence_delay));
   }
   return Ok();
 }
@@ -381,7 +383,7 @@ Result<Applied> ApplyEvent(store::Database& db, const ProviderEvent& event, cons
       (void)tx->Rollback();
       return applied;
     }
-    if (auto flushed = Flush(session, deferred, now); !flushed) {
+    if (auto flushed = Flush(session, deferred, options, now); !flushed) {
       if (flushed.error().code == Code::kAlreadyExists) {
         last = std::move(flushed.error());
         continue;
@@ -540,7 +542,7 @@ void EventApplier::RunBatch(std::vector<Pending*>& batch) {
       }
       results.push_back(std::move(applied));
     }
-    if (!failed) failed = !Flush(session, deferred, clock_.Now()).has_value();
+    if (!failed) failed = !Flush(session, deferred, options_, clock_.Now()).has_value();
     if (!failed) failed = !tx->Commit().has_value();
   }
   if (failed) return one_by_one();

@@ -15,6 +15,7 @@
 // the committed state.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +47,12 @@ struct Applied {
 struct ApplyOptions {
   std::string daily_bucket;    // DAILYCO_STORAGE_AWS_BUCKET_NAME: recording.bucket_name
   std::string whereby_bucket;  // WHEREBY_STORAGE_AWS_BUCKET_NAME
+  // A Daily participant event queues the meeting's presence reconciliation to run this long
+  // after the event; the events of that window coalesce into it. Without a window, a meeting
+  // whose events keep coming is reconciled back to back (each run re-reads its open sessions),
+  // which took a quarter of the CPU from the receivers under load. Webhooks are the fast path and
+  // presence the safety net (it cannot close a session within its 30 s join grace anyway).
+  std::chrono::milliseconds presence_delay{std::chrono::seconds(5)};
 };
 
 // Errors: kUnavailable when the database is unreachable or busy (the receiver answers 503 so the

@@ -92,6 +92,24 @@ TEST_P(ApplyTest, DailyJoinOpensSessionSetsNumClientsAndQueuesOneCoalescedPresen
                                   R"({"meeting_id":"meeting-daily"})"));
 }
 
+// The reconciliation runs presence_delay after the first event of a burst; later events of the
+// window coalesce into it (its run_at stays), so a busy meeting is not reconciled back to back.
+TEST_P(ApplyTest, PresenceJobRunsAfterTheDelayAndLaterEventsCoalesceIntoIt) {
+  EXPECT_EQ(MustApply(DailyParticipant("j1", "participant.joined", "s1", kT0)), Outcome::kOk);
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(MustApply(DailyParticipant("j2", "participant.left", "s1", kT0, 2)), Outcome::kOk);
+  auto session = db().Acquire();
+  auto rows = store::Query(session,
+                           "SELECT run_at FROM job WHERE kind = 'daily.presence_reconcile' AND "
+                           "status = 'queued'",
+                           {}, 1);
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  store::RowReader r(rows->front());
+  EXPECT_EQ(r.Time(), At("2026-01-01T12:30:05Z"));  // the first event's time + 5 s (default)
+  ASSERT_TRUE(r.Finish());
+}
+
 TEST_P(ApplyTest, DuplicateIdIsDuplicateWithNoEffect) {
   const auto joined = DailyParticipant("j1", "participant.joined", "s1", kT0);
   EXPECT_EQ(MustApply(joined), Outcome::kOk);

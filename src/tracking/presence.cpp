@@ -3,6 +3,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "store/jobs.hpp"
 #include "store/meeting_state.hpp"
@@ -40,33 +42,60 @@ Result<PresenceOutcome> ReconcileDailyPresence(store::Database& db, platforms::D
   auto presence = daily.GetPresence(meeting->room_name);
   if (!presence) return Err(std::move(presence.error()));
 
+  // What to change is worked out on a read snapshot, which takes no lock from the webhook
+  // writer; the write transaction below (SQLite's single write lock) then only makes the changes,
+  // and is skipped altogether when the snapshot already agrees with Daily. A meeting can have many
+  // open sessions: only those old enough to be closed are read, never every row.
+  std::vector<const platforms::DailyParticipant*> to_open;
+  std::vector<std::string> to_close;
+  bool recount = false;
+  {
+    auto read = session.Begin(store::TxMode::kRead);
+    if (!read) return Err(std::move(read.error()));
+    std::set<std::string> present;
+    for (const auto& participant : *presence) {
+      present.insert(participant.id);
+      // open stays open, closed stays closed: only unknown ones are opened
+      auto known =
+          store::ParticipantSessionRepository::Exists(session, meeting->id, participant.id);
+      if (!known) return Err(std::move(known.error()));
+      if (!*known) to_open.push_back(&participant);
+    }
+    auto closable = store::ParticipantSessionRepository::ListOpenKeysJoinedBy(
+        session, meeting->id, snapshot_at - options.join_grace);
+    if (!closable) return Err(std::move(closable.error()));
+    for (auto& key : *closable) {
+      if (present.count(key) == 0) to_close.push_back(std::move(key));
+    }
+    auto open = store::ParticipantSessionRepository::CountOpen(session, meeting->id);
+    if (!open) return Err(std::move(open.error()));
+    auto current = store::MeetingRepository::GetById(session, meeting->id);
+    if (!current) return Err(std::move(current.error()));
+    recount = current->num_clients != *open;
+    outcome.num_clients = *open;
+    REFLECTOR_RETURN_IF_ERROR(read->Commit());
+  }
+  if (to_open.empty() && to_close.empty() && !recount) return outcome;
+
   auto tx = session.Begin(store::TxMode::kWrite);
   if (!tx) return Err(std::move(tx.error()));
-  auto sessions = store::ParticipantSessionRepository::ListForMeeting(session, meeting->id);
-  if (!sessions) return Err(std::move(sessions.error()));
-  std::map<std::string, const store::ParticipantSession*> known;
-  for (const auto& s : *sessions) known[s.session_key] = &s;
-
-  std::set<std::string> present;
-  for (const auto& participant : *presence) {
-    present.insert(participant.id);
-    if (known.count(participant.id) != 0) continue;  // open stays open, closed stays closed
+  for (const auto* participant : to_open) {
     store::ParticipantInfo info;
     info.meeting_id = meeting->id;
     info.room_id = meeting->room_id;
     info.provider = std::string(platforms::kDaily);
-    info.session_key = participant.id;
-    info.user_id = participant.user_id;
-    info.user_name = participant.user_name;
-    info.joined_at = participant.join_time;
-    REFLECTOR_RETURN_IF_ERROR(store::ParticipantSessionRepository::Join(session, info));
-    ++outcome.opened;
+    info.session_key = participant->id;
+    info.user_id = participant->user_id;
+    info.user_name = participant->user_name;
+    info.joined_at = participant->join_time;
+    // A session created since the snapshot is only filled in (Join never reopens or closes).
+    auto opened = store::ParticipantSessionRepository::Join(session, info);
+    if (!opened) return Err(std::move(opened.error()));
+    if (*opened) ++outcome.opened;
   }
-  for (const auto& s : *sessions) {
-    if (!s.open() || present.count(s.session_key) != 0) continue;
-    if (s.joined_at && *s.joined_at > snapshot_at - options.join_grace) continue;
-    auto closed = store::ParticipantSessionRepository::CloseIfOpen(session, meeting->id,
-                                                                   s.session_key, snapshot_at);
+  for (const auto& key : to_close) {
+    auto closed =
+        store::ParticipantSessionRepository::CloseIfOpen(session, meeting->id, key, snapshot_at);
     if (!closed) return Err(std::move(closed.error()));
     if (*closed) ++outcome.closed;
   }

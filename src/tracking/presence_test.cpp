@@ -4,6 +4,7 @@
 
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_transport.hpp"
+#include "store/meeting_state.hpp"
 #include "store/meetings.hpp"
 #include "store/participant_sessions.hpp"
 #include "tracking/deactivation.hpp"
@@ -119,6 +120,66 @@ TEST_P(PresenceTest, RecentJoinSurvivesAnEmptySnapshotAndTheMeetingStaysActive) 
   EXPECT_EQ(std::count(report->deactivated.begin(), report->deactivated.end(), "meeting-daily"), 1);
   auto session = db().Acquire();
   EXPECT_FALSE(store::MeetingRepository::GetById(session, "meeting-daily")->is_active);
+}
+
+// The common case under webhook load: our sessions and num_clients already agree with Daily. The
+// reconciliation then only reads; it must not take the write lock the webhook writer needs
+// (on SQLite a write here would wait behind the held lock and fail after the busy timeout).
+TEST_P(PresenceTest, InAgreementWritesNothing) {
+  ASSERT_TRUE(Open("here", At("2026-01-01T12:10:00Z")));
+  ASSERT_TRUE(Open("joining", At("2026-01-01T12:59:50Z")));  // absent, but within the grace
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(store::MeetingStateRepository::SetNumClients(session, "meeting-daily", 2));
+  }
+  Presence(
+      R"([{"room":"standup-20260101120000","id":"here","userId":"u1","userName":"A","joinTime":"2026-01-01T12:10:00Z","duration":3000}])");
+  auto writer = db().Acquire();
+  auto held = writer.Begin(store::TxMode::kWrite);
+  ASSERT_TRUE(held.has_value()) << held.error().ToString();
+  auto outcome = ReconcileDailyPresence(db(), daily_, clock_, "meeting-daily");
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().ToString();
+  EXPECT_FALSE(outcome->skipped);
+  EXPECT_EQ(outcome->opened, 0);
+  EXPECT_EQ(outcome->closed, 0);
+  EXPECT_EQ(outcome->num_clients, 2);
+  ASSERT_TRUE(held->Rollback());
+  auto sessions = Sessions();
+  EXPECT_TRUE(sessions["here"].open());
+  EXPECT_TRUE(sessions["joining"].open());
+}
+
+// num_clients drifted (a lost webhook's delta) while the sessions agree with Daily: recounted.
+TEST_P(PresenceTest, DriftedNumClientsIsRecountedEvenWithoutSessionChanges) {
+  ASSERT_TRUE(Open("here", At("2026-01-01T12:10:00Z")));
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(store::MeetingStateRepository::SetNumClients(session, "meeting-daily", 7));
+  }
+  Presence(
+      R"([{"room":"standup-20260101120000","id":"here","userId":"u1","userName":"A","joinTime":"2026-01-01T12:10:00Z","duration":3000}])");
+  auto outcome = ReconcileDailyPresence(db(), daily_, clock_, "meeting-daily");
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().ToString();
+  EXPECT_EQ(outcome->opened, 0);
+  EXPECT_EQ(outcome->closed, 0);
+  EXPECT_EQ(outcome->num_clients, 1);
+  EXPECT_EQ(GetMeeting("meeting-daily").num_clients, 1);
+}
+
+// An open session whose join time is unknown has no grace: absent from the snapshot, it closes.
+TEST_P(PresenceTest, OpenSessionWithUnknownJoinTimeIsClosedWhenAbsent) {
+  {
+    auto session = db().Acquire();
+    store::ParticipantInfo info{"meeting-daily", "room-1", "daily",     "no-join-time",
+                                std::nullopt,    "x",      std::nullopt};
+    ASSERT_TRUE(store::ParticipantSessionRepository::Join(session, info).has_value());
+  }
+  Presence("[]");
+  auto outcome = ReconcileDailyPresence(db(), daily_, clock_, "meeting-daily");
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().ToString();
+  EXPECT_EQ(outcome->closed, 1);
+  EXPECT_EQ(outcome->num_clients, 0);
+  EXPECT_EQ(Sessions()["no-join-time"].left_at, At("2026-01-01T13:00:00Z"));
 }
 
 TEST_P(PresenceTest, DailyErrorChangesNothingAndIsReturned) {

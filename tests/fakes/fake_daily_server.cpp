@@ -252,6 +252,9 @@ void FakeDailyServer::Route(std::string_view method, std::string_view route,
         reply = (this->*handler)(Context{http, recorded});
       }
     }
+    if (route == kDailyPresence && options_.presence_delay.count() > 0) {
+      std::this_thread::sleep_for(options_.presence_delay);  // the slow provider being simulated
+    }
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     res.set_content(DumpJson(reply.body), "application/json");

@@ -35,6 +35,7 @@
 // Thread-safe: the test thread may inspect and script while the server answers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -76,6 +77,8 @@ class FakeDailyServer {
     // webhook's url first (X-Webhook-Signature/-Timestamp with its hmac) and refuse with 400
     // unless the answer is a 200 within 5 s. Off by default (most tests have no receiver).
     bool ping_webhooks = false;
+    // GET /rooms/:name/presence answers after this long: a slow Daily, for benchmarks.
+    std::chrono::milliseconds presence_delay{0};
   };
 
   // A request as the server saw it.
