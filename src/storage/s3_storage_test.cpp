@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "core/crypto.hpp"
 #include "core/ids.hpp"
@@ -381,6 +382,33 @@ TEST_F(S3StorageTest, PresignedUrlIsAcceptedUntilItExpires) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 403);
   EXPECT_NE(bad->body.find("SignatureDoesNotMatch"), std::string::npos);
+}
+
+TEST_F(S3StorageTest, ConcurrentCallsFromManyThreads) {
+  auto storage = Make(Config());
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::vector<std::string> problems(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string name = "c" + std::to_string(t);
+      const std::string content = RandomBytes(64 * 1024 + t);
+      const std::string input = WriteFile(name + ".in", content);
+      for (int round = 0; round < 5; ++round) {
+        if (!storage->PutFile(name, input, "")) problems[t] = "put failed";
+        const fs::path out = dir_ / (name + ".out");
+        if (!storage->GetToFile(name, out.string())) problems[t] = "get failed";
+        if (Read(out) != content) problems[t] = "content differs";
+        auto info = storage->Head(name);
+        if (!info || info->size != static_cast<int64_t>(content.size())) problems[t] = "head";
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(problems[t], "") << "thread " << t;
+  auto list = storage->List("c");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ(list->size(), static_cast<size_t>(kThreads));
 }
 
 TEST(S3StorageConfigTest, ReportsEveryProblemAtOnce) {
