@@ -415,6 +415,12 @@ struct S3Storage::Impl {
           return Err(Code::kBadGateway, "S3 answer for " + call.what + " is larger than " +
                                             std::to_string(call.max_body) + " bytes");
         }
+        if (last_code == CURLE_WRITE_ERROR && download != nullptr) {
+          const std::string path = temp_path;
+          cleanup(false);
+          return Err(Code::kInternal,
+                     "cannot write the download of " + call.what + " to " + path + " (disk full?)");
+        }
         if (TransientCurlError(last_code)) continue;
         cleanup(false);
         return Err(Code::kUnavailable, "S3 request for " + call.what + " failed: " + last_error);
