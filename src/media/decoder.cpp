@@ -32,6 +32,11 @@ constexpr const char* kFormatWhitelist =
 // gap in the timeline that is filled with silence. Smaller differences are encoder jitter.
 constexpr int64_t kGapThresholdSamples = kSampleRate / 25;
 
+// A frame placed further than this past the container's stated duration (or past a day when the
+// duration is unknown) has a corrupt timestamp, not a gap: it would mean hours of silence.
+constexpr int64_t kMaxOverrunSeconds = 60;
+constexpr int64_t kMaxTimelineSeconds = 24 * 3600;
+
 struct OpenedInput {
   InputContextPtr format;
   int stream_index = -1;
@@ -107,6 +112,12 @@ class DecodedSource final : public AudioSource {
   Status Init() {
     AVStream* stream = input_.format->streams[input_.stream_index];
     time_base_ = stream->time_base;
+    timeline_limit_ = kMaxTimelineSeconds * kSampleRate;
+    if (input_.info.duration_seconds > 0) {
+      timeline_limit_ = std::min(
+          timeline_limit_,
+          static_cast<int64_t>((input_.info.duration_seconds + kMaxOverrunSeconds) * kSampleRate));
+    }
     const AVCodec* decoder = avcodec_find_decoder(stream->codecpar->codec_id);
     codec_.reset(avcodec_alloc_context3(decoder));
     packet_.reset(av_packet_alloc());
@@ -208,6 +219,9 @@ class DecodedSource final : public AudioSource {
       if (origin_pts_ == AV_NOPTS_VALUE) origin_pts_ = pts;
       const int64_t position = av_rescale_q(pts - origin_pts_, time_base_, {1, kSampleRate});
       const int64_t expected = produced_ + swr_get_delay(swr_.get(), kSampleRate);
+      if (position > timeline_limit_) {
+        return Damage("timestamp jump", AVERROR_INVALIDDATA);
+      }
       if (position - expected >= kGapThresholdSamples) {
         // A hole in the timestamps (e.g. a muted stretch of a Daily raw track): finish the audio
         // before it, then silence up to the frame's own time.
@@ -332,6 +346,7 @@ class DecodedSource final : public AudioSource {
   SwrPtr swr_;
   AVRational time_base_{1, 1};
   int64_t origin_pts_ = AV_NOPTS_VALUE;
+  int64_t timeline_limit_ = 0;  // latest sample position a frame may have
   int in_format_ = -1;
   int in_rate_ = 0;
   AVChannelLayout frame_layout_{};  // as the decoder gives it; a change needs a new resampler

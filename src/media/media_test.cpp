@@ -275,6 +275,41 @@ TEST(DecodeTest, TruncatedWebmDecodesUpToTheDamage) {
   EXPECT_THAT(decoded.warning, HasSubstr("audio kept up to the damage"));
 }
 
+// Overwrites 2000 bytes in the middle of a file with seeded noise.
+std::string DamagedCopy(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::mt19937 random(7);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 2000 && i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>(random() & 0xff);
+  }
+  return WriteFile(name, bytes);
+}
+
+TEST(DecodeTest, DecodeErrorInTheMiddleEndsTheStreamThere) {
+  for (const auto& [file, args] :
+       {std::pair<std::string, std::string>{"mid.mp3", "-c:a libmp3lame"},
+        {"mid.mp4", "-c:a aac -movflags +faststart"}}) {
+    SCOPED_TRACE(file);
+    const std::string full = Make(file, Sine(1000, 10) + " " + args);
+    const Decoded decoded = DecodeAll(DamagedCopy(full, "damaged-" + file));
+    EXPECT_NEAR(static_cast<double>(decoded.samples.size()) / kSampleRate, 5.0, 0.5);
+    EXPECT_TRUE(decoded.truncated);
+    EXPECT_THAT(decoded.warning, StartsWith("test file: decode error at "));
+    EXPECT_THAT(decoded.warning, HasSubstr("(Invalid data found when processing input); "
+                                           "audio kept up to the damage"));
+  }
+}
+
+TEST(DecodeTest, WebmResynchronisesAfterDamagedBytes) {
+  // Matroska finds its next cluster after the noise; Opus frames there decode, so nothing is
+  // lost beyond the damaged frames and the timeline keeps its length.
+  const std::string full = Make("mid.webm", Sine(1000, 10) + " -c:a libopus");
+  const Decoded decoded = DecodeAll(DamagedCopy(full, "damaged-mid.webm"));
+  EXPECT_NEAR(static_cast<double>(decoded.samples.size()) / kSampleRate, 10.0, 0.05);
+  EXPECT_FALSE(decoded.truncated) << decoded.warning;
+}
+
 // A webm whose packet timestamps jump from 1 s to 3 s (frames dropped as Daily does while a
 // participant is muted): the decoded stream keeps the 2 s as silence, so the tone after the gap
 // comes out at 3 s, not 1 s.
