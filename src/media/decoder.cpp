@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -297,6 +298,11 @@ class DecodedSource final : public AudioSource {
       return AvError(Code::kInternal, role_, "cannot resample audio", n);
     }
     pending_.resize(start + static_cast<size_t>(n));
+    // Float sources (pcm_f32, resampler overshoot) can leave [-1, 1] or carry NaN.
+    for (size_t i = start; i < pending_.size(); ++i) {
+      const float x = pending_[i];
+      pending_[i] = std::isfinite(x) ? std::clamp(x, -1.0f, 1.0f) : 0.0f;
+    }
     produced_ += n;
     segment_in_ += in_samples;
     segment_out_ += n;

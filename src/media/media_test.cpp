@@ -310,6 +310,23 @@ TEST(DecodeTest, WebmResynchronisesAfterDamagedBytes) {
   EXPECT_FALSE(decoded.truncated) << decoded.warning;
 }
 
+TEST(DecodeTest, FloatSamplesOutOfRangeAreClippedAndNaNIsSilenced) {
+  // pcm_f32le: NaN for 0.5 s, then a sine of amplitude 3.
+  const std::string path =
+      Make("f32.wav",
+           "-f lavfi -i \"aevalsrc='if(lt(t\\,0.5)\\,0/0\\,3*sin(2*PI*500*t))':s=48000:d=1\" "
+           "-c:a pcm_f32le");
+  const Decoded decoded = DecodeAll(path);
+  ASSERT_EQ(decoded.samples.size(), 16'000u);
+  float max = 0;
+  for (float x : decoded.samples) {
+    ASSERT_TRUE(x >= -1.0f && x <= 1.0f) << x;
+    max = std::max(max, std::fabs(x));
+  }
+  EXPECT_FLOAT_EQ(max, 1.0f);
+  EXPECT_LT(Rms(decoded.samples, 0, 7'000), 1e-6);  // the NaN stretch (filter edge excluded)
+}
+
 // A webm whose packet timestamps jump from 1 s to 3 s (frames dropped as Daily does while a
 // participant is muted): the decoded stream keeps the 2 s as silence, so the tone after the gap
 // comes out at 3 s, not 1 s.
