@@ -218,7 +218,11 @@ class DecodedSource final : public AudioSource {
       // The first decoded frame is sample 0: the decoder has already dropped the codec's delay
       // (Opus pre-skip, AAC priming) that makes the container's start time slightly negative.
       if (origin_pts_ == AV_NOPTS_VALUE) origin_pts_ = pts;
-      const int64_t position = av_rescale_q(pts - origin_pts_, time_base_, {1, kSampleRate});
+      int64_t since_origin = 0;
+      if (__builtin_sub_overflow(pts, origin_pts_, &since_origin)) {
+        return Damage("timestamp jump", AVERROR_INVALIDDATA);
+      }
+      const int64_t position = av_rescale_q(since_origin, time_base_, {1, kSampleRate});
       const int64_t expected = produced_ + swr_get_delay(swr_.get(), kSampleRate);
       if (position > timeline_limit_) {
         return Damage("timestamp jump", AVERROR_INVALIDDATA);
