@@ -38,6 +38,23 @@ constexpr int64_t kGapThresholdSamples = kSampleRate / 25;
 constexpr int64_t kMaxOverrunSeconds = 60;
 constexpr int64_t kMaxTimelineSeconds = 24 * 3600;
 
+// Sample rates and channel counts beyond these are corrupt headers (a 2 GHz "wav" made the
+// resampler allocate gigabytes under the fuzzer); real recordings sit far inside.
+constexpr int kMinSampleRate = 1000;
+constexpr int kMaxSampleRate = 768000;
+constexpr int kMaxChannels = 64;
+
+// Empty when a decoder's output format is usable, else the reason.
+std::string CheckAudioFormat(int sample_rate, int channels) {
+  if (sample_rate < kMinSampleRate || sample_rate > kMaxSampleRate) {
+    return fmt::format("cannot decode audio (unsupported sample rate {} Hz)", sample_rate);
+  }
+  if (channels <= 0 || channels > kMaxChannels) {
+    return fmt::format("cannot decode audio (unsupported channel count {})", channels);
+  }
+  return {};
+}
+
 struct OpenedInput {
   InputContextPtr format;
   int stream_index = -1;
@@ -101,6 +118,11 @@ Result<OpenedInput> OpenInput(const std::string& path, std::string_view role) {
   if (avcodec_find_decoder(par->codec_id) == nullptr) {
     return Err(Code::kInvalidArgument,
                WithRole(role, fmt::format("unsupported audio codec {}", input.info.audio_codec)));
+  }
+  // 0 means "not known before decoding" for some codecs; the decoder's frames are checked too.
+  if (par->sample_rate != 0 || par->ch_layout.nb_channels != 0) {
+    std::string reason = CheckAudioFormat(par->sample_rate, par->ch_layout.nb_channels);
+    if (!reason.empty()) return Err(Code::kInvalidArgument, WithRole(role, reason));
   }
   return input;
 }
@@ -183,30 +205,33 @@ class DecodedSource final : public AudioSource {
           av_frame_unref(frame_.get());
           continue;
         }
-        ++frames_;
         return HoldFrame();
       }
       if (rc == AVERROR_EOF) return End();
-      if (rc != AVERROR(EAGAIN)) return Damage("decode error", rc);
+      if (rc != AVERROR(EAGAIN)) return Damage("cannot decode audio", rc);
       rc = av_read_frame(input_.format.get(), packet_.get());
       if (rc == AVERROR_EOF) {
         rc = avcodec_send_packet(codec_.get(), nullptr);
-        if (rc < 0 && rc != AVERROR_EOF) return Damage("decode error", rc);
+        if (rc < 0 && rc != AVERROR_EOF) return Damage("cannot decode audio", rc);
         continue;
       }
-      if (rc < 0) return Damage("read error", rc);
+      if (rc < 0) return Damage("cannot read the file", rc);
       if (packet_->stream_index != input_.stream_index) {
         av_packet_unref(packet_.get());
         continue;
       }
       rc = avcodec_send_packet(codec_.get(), packet_.get());
       av_packet_unref(packet_.get());
-      if (rc < 0 && rc != AVERROR(EAGAIN)) return Damage("decode error", rc);
+      if (rc < 0 && rc != AVERROR(EAGAIN)) return Damage("cannot decode audio", rc);
     }
   }
 
   Status HoldFrame() {
     AVFrame* frame = frame_.get();
+    if (std::string reason = CheckAudioFormat(frame->sample_rate, frame->ch_layout.nb_channels);
+        !reason.empty()) {
+      return Damage(reason);
+    }
     if (!swr_ || frame->format != in_format_ || frame->sample_rate != in_rate_ ||
         av_channel_layout_compare(&frame->ch_layout, &frame_layout_) != 0) {
       REFLECTOR_RETURN_IF_ERROR(FlushResampler());
@@ -220,12 +245,12 @@ class DecodedSource final : public AudioSource {
       if (origin_pts_ == AV_NOPTS_VALUE) origin_pts_ = pts;
       int64_t since_origin = 0;
       if (__builtin_sub_overflow(pts, origin_pts_, &since_origin)) {
-        return Damage("timestamp jump", AVERROR_INVALIDDATA);
+        return Damage("cannot decode audio (timestamp jump)");
       }
       const int64_t position = av_rescale_q(since_origin, time_base_, {1, kSampleRate});
       const int64_t expected = produced_ + swr_get_delay(swr_.get(), kSampleRate);
       if (position > timeline_limit_) {
-        return Damage("timestamp jump", AVERROR_INVALIDDATA);
+        return Damage("cannot decode audio (timestamp jump)");
       }
       if (position - expected >= kGapThresholdSamples) {
         // A hole in the timestamps (e.g. a muted stretch of a Daily raw track): finish the audio
@@ -237,25 +262,24 @@ class DecodedSource final : public AudioSource {
       }
     }
     held_ = true;
+    ++frames_;
     return Ok();
   }
 
   Status NewResampler(const AVFrame* frame) {
+    if (std::string reason = CheckAudioFormat(frame->sample_rate, frame->ch_layout.nb_channels);
+        !reason.empty()) {
+      return Err(Code::kInvalidArgument, WithRole(role_, reason));
+    }
     av_channel_layout_uninit(&frame_layout_);
     int rc = av_channel_layout_copy(&frame_layout_, &frame->ch_layout);
     if (rc < 0) return AvError(Code::kInternal, role_, "cannot resample audio", rc);
     av_channel_layout_uninit(&in_layout_);
-    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels <= 0) {
-      if (frame->ch_layout.nb_channels <= 0) {
-        return Err(Code::kInvalidArgument, WithRole(role_, "cannot decode audio (no channels)"));
-      }
+    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
       av_channel_layout_default(&in_layout_, frame->ch_layout.nb_channels);
     } else {
       rc = av_channel_layout_copy(&in_layout_, &frame->ch_layout);
       if (rc < 0) return AvError(Code::kInternal, role_, "cannot resample audio", rc);
-    }
-    if (frame->sample_rate <= 0) {
-      return Err(Code::kInvalidArgument, WithRole(role_, "cannot decode audio (no sample rate)"));
     }
     in_format_ = frame->format;
     in_rate_ = frame->sample_rate;
@@ -331,13 +355,15 @@ class DecodedSource final : public AudioSource {
   // A read or decode error: before any audio it is the caller's error; after, the stream ends
   // here and says so.
   Status Damage(std::string_view what, int rc) {
-    if (frames_ == 0) return AvError(Code::kInvalidArgument, role_, "cannot decode audio", rc);
+    return Damage(fmt::format("{} ({})", what, AvErrorText(rc)));
+  }
+  Status Damage(std::string_view reason) {
+    if (frames_ == 0) return Err(Code::kInvalidArgument, WithRole(role_, reason));
     done_ = true;
     REFLECTOR_RETURN_IF_ERROR(FlushResampler());
     truncated_ = true;
-    warning_ =
-        WithRole(role_, fmt::format("{} at {:.1f} s ({}); audio kept up to the damage", what,
-                                    static_cast<double>(produced_) / kSampleRate, AvErrorText(rc)));
+    warning_ = WithRole(role_, fmt::format("stopped at {:.1f} s: {}; audio kept up to the damage",
+                                           static_cast<double>(produced_) / kSampleRate, reason));
     return Ok();
   }
 
@@ -370,7 +396,7 @@ class DecodedSource final : public AudioSource {
   bool held_ = false;    // frame_ holds a decoded frame not yet resampled
   bool done_ = false;
   int64_t produced_ = 0;  // samples placed on the timeline (pending, silence, emitted)
-  int64_t frames_ = 0;
+  int64_t frames_ = 0;    // frames accepted onto the timeline
   bool truncated_ = false;
   std::string warning_;
 };
