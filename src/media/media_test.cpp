@@ -295,6 +295,25 @@ TEST(DecodeTest, TruncatedWebmDecodesUpToTheDamage) {
   EXPECT_THAT(decoded.warning, HasSubstr("audio kept up to the damage"));
 }
 
+TEST(DecodeTest, TruncatedMp4WithIndexFirstDecodesUpToTheDamage) {
+  const std::string full =
+      Make("long-faststart.mp4", Sine(1000, 10) + " -c:a aac -movflags +faststart");
+  const Decoded decoded = DecodeAll(FirstHalf(full, "half-faststart.mp4"));
+  EXPECT_NEAR(static_cast<double>(decoded.samples.size()) / kSampleRate, 5.0, 0.5);
+  EXPECT_TRUE(decoded.truncated);
+  EXPECT_THAT(decoded.warning, StartsWith("test file: stopped at "));
+}
+
+TEST(DecodeTest, TruncatedMp4WithIndexAtTheEndIsNotAMediaFile) {
+  // Without its moov atom (written last by default) nothing of an mp4 can be located.
+  const std::string full = Make("long-moov-last.mp4", Sine(1000, 10) + " -c:a aac");
+  auto source = OpenDecoded(FirstHalf(full, "half-moov-last.mp4"), "recording X");
+  ASSERT_FALSE(source.has_value());
+  EXPECT_EQ(source.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(source.error().message,
+            "recording X: not a media file (Invalid data found when processing input)");
+}
+
 // Overwrites 2000 bytes in the middle of a file with seeded noise.
 std::string DamagedCopy(const std::string& path, const std::string& name) {
   std::ifstream in(path, std::ios::binary);
