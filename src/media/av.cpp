@@ -31,6 +31,8 @@ tl::unexpected<Error> AvError(Code code, std::string_view role, std::string_view
 
 namespace {
 
+constexpr size_t kMaxFfmpegAllocation = 256u << 20;
+
 void LogToSpdlog(void* avcl, int level, const char* format, va_list args) {
   if (level > AV_LOG_WARNING) return;
   char line[1024];
@@ -49,6 +51,9 @@ void LogToSpdlog(void* avcl, int level, const char* format, va_list args) {
 void QuietFfmpegLogs() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Hostile headers make FFmpeg allocate what they claim (a 120-byte wav with a 3.7 GB INFO
+    // tag, found by media_probe_fuzz); no single buffer of a real recording comes near this.
+    av_max_alloc(kMaxFfmpegAllocation);
     av_log_set_level(AV_LOG_WARNING);
     av_log_set_callback(LogToSpdlog);
   });

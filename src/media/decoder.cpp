@@ -113,6 +113,10 @@ Result<OpenedInput> OpenInput(const std::string& path, std::string_view role) {
   rc = av_find_best_stream(raw, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   if (rc < 0) return Err(Code::kInvalidArgument, WithRole(role, "no audio stream in the file"));
   input.stream_index = rc;
+  // Only the chosen stream's packets are read (the video of a cloud recording is skipped).
+  for (unsigned i = 0; i < raw->nb_streams; ++i) {
+    if (static_cast<int>(i) != rc) raw->streams[i]->discard = AVDISCARD_ALL;
+  }
   const AVCodecParameters* par = raw->streams[rc]->codecpar;
   input.info.audio_codec = avcodec_get_name(par->codec_id);
   if (avcodec_find_decoder(par->codec_id) == nullptr) {

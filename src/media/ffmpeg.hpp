@@ -50,8 +50,9 @@ Result<std::unique_ptr<AudioSource>> OpenDecoded(const std::string& path, std::s
 // be written.
 Result<std::unique_ptr<AudioSink>> OpenMp3Writer(const std::string& path, int bitrate = 64000);
 
-// FFmpeg logs to stderr by default; this routes its warnings and errors to spdlog (debug level:
-// the errors that matter come back as Status values) and drops the rest. Idempotent;
+// Process-wide FFmpeg set-up, done once: its warnings and errors go to spdlog at debug level
+// (the errors that matter come back as Status values) instead of stderr, and no single FFmpeg
+// allocation may exceed 256 MiB (corrupt headers claim gigabytes). Idempotent and thread-safe;
 // OpenDecoded, Probe and OpenMp3Writer call it.
 void QuietFfmpegLogs();
 

@@ -3,6 +3,7 @@
 // gaps, placement of decoded audio and the MP3 round trip.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -266,6 +267,43 @@ TEST(ProbeTest, ImplausibleSampleRateIsRejectedBeforeDecoding) {
   EXPECT_EQ(info.error().code, Code::kInvalidArgument);
   EXPECT_EQ(info.error().message,
             "recording X: cannot decode audio (unsupported sample rate 1953578624 Hz)");
+}
+
+TEST(ProbeTest, HeaderClaimingGigabytesDoesNotAllocateThem) {
+  // 120 bytes of wav whose INFO tag claims 3.7 GB (found by media_probe_fuzz): FFmpeg would
+  // zero-fill that much before failing; its allocation cap turns it into an error.
+  const std::string bytes(
+      "\x52\x49\x46\x46\xc6\x25\x00\x00\x57\x41\x56\x45\x66\x6d\x74\x20"
+      "\x10\x00\x00\x00\x01\x01\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00"
+      "\x02\x00\x10\x00\x4c\x49\x53\x54\xdf\xff\xff\xff\x49\x4e\x46\x4f"
+      "\x49\x53\x46\x54\x0e\x00\x71\x74\x20\x20\x76\x66\x35\x39\x2e\x32"
+      "\x37\x2e\x31\x30\x30\x00\x64\x61\x74\x61\x80\x25\xff\xff\x02\xdd"
+      "\xc0\x02\x6b\x05\xed\x07\x32\x0a\x2a\x0c\xc5\x0d\xf6\x0e\xb6\x0f"
+      "\xf1\x72\x56\x45\x66\x6d\x74\x20\x10\x00\x00\x0f\xf3\xde\xf4\x02"
+      "\xf7\x6b\xf9\x05\x6b\xf1\xfc\xbe",
+      120);
+  const std::string path = WriteFile("huge-info.wav", bytes);
+  auto info = Probe(path, "recording X");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(info.error().message,
+            "recording X: not a media file (Invalid data found when processing input)");
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(usage.ru_maxrss, 600 * 1024) << "peak RSS in KiB";
+}
+
+TEST(DecodeTest, VideoWithAudioDecodesTheAudio) {
+  // The shape of a Daily cloud recording: video and audio in one mp4.
+  const std::string path = Make("av.mp4", "-f lavfi -i testsrc=duration=2:size=320x240:rate=25 " +
+                                              Sine(1000, 2) + " -c:v mpeg4 -c:a aac -shortest");
+  auto info = Probe(path, "recording X");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->audio_streams, 1);
+  EXPECT_EQ(info->audio_codec, "aac");
+  const Decoded decoded = DecodeAll(path);
+  EXPECT_NEAR(static_cast<double>(decoded.samples.size()), 2.0 * kSampleRate, 0.05 * kSampleRate);
+  EXPECT_NEAR(CrossingsPerSecond(decoded.samples, 4'000, 28'000), 2000.0, 20.0);
 }
 
 // Keeps the first half of a file's bytes.
