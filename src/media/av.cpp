@@ -23,8 +23,10 @@ std::string WithRole(std::string_view role, std::string_view reason) {
   return fmt::format("{}: {}", role, reason);
 }
 
-tl::unexpected<Error> AvError(Code code, std::string_view role, std::string_view what, int error) {
-  return Err(code, WithRole(role, fmt::format("{} ({})", what, AvErrorText(error))));
+tl::unexpected<Error> AvError(Code code, std::string_view role, std::string_view what, int error,
+                              std::string detail) {
+  return Err(code, WithRole(role, fmt::format("{} ({})", what, AvErrorText(error))),
+             std::move(detail));
 }
 
 }  // namespace internal

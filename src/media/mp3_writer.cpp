@@ -19,7 +19,7 @@ using internal::PacketPtr;
 
 class Mp3Writer final : public AudioSink {
  public:
-  explicit Mp3Writer(std::string path) : path_(std::move(path)), role_("MP3 file " + path_) {}
+  explicit Mp3Writer(std::string path) : path_(std::move(path)) {}
 
   Status Open(int bitrate) {
     QuietFfmpegLogs();
@@ -30,7 +30,7 @@ class Mp3Writer final : public AudioSink {
     }
     AVFormatContext* raw = nullptr;
     int rc = avformat_alloc_output_context2(&raw, nullptr, "mp3", path_.c_str());
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot create the MP3 muxer", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot create the MP3 muxer", rc, path_);
     format_.reset(raw);
 
     codec_.reset(avcodec_alloc_context3(encoder));
@@ -42,13 +42,13 @@ class Mp3Writer final : public AudioSink {
     codec_->sample_fmt = AV_SAMPLE_FMT_FLTP;  // mono: one plane, our samples as they are
     const AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
     rc = av_channel_layout_copy(&codec_->ch_layout, &mono);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot set up the MP3 encoder", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot set up the MP3 encoder", rc, path_);
     codec_->time_base = {1, kSampleRate};
     if (format_->oformat->flags & AVFMT_GLOBALHEADER) {
       codec_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     }
     rc = avcodec_open2(codec_.get(), encoder, nullptr);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot open the MP3 encoder", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot open the MP3 encoder", rc, path_);
     frame_size_ = codec_->frame_size > 0 ? codec_->frame_size : 1152;
     small_last_frame_ = (encoder->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME) != 0;
 
@@ -56,11 +56,11 @@ class Mp3Writer final : public AudioSink {
     if (stream_ == nullptr) return Err(Code::kInternal, "out of memory");
     stream_->time_base = codec_->time_base;
     rc = avcodec_parameters_from_context(stream_->codecpar, codec_.get());
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot set up the MP3 stream", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot set up the MP3 stream", rc, path_);
     rc = avio_open(&format_->pb, path_.c_str(), AVIO_FLAG_WRITE);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot create the file", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot create the file", rc, path_);
     rc = avformat_write_header(format_.get(), nullptr);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot write the MP3 header", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot write the MP3 header", rc, path_);
     buffer_.reserve(static_cast<size_t>(frame_size_));
     return Ok();
   }
@@ -87,12 +87,12 @@ class Mp3Writer final : public AudioSink {
       REFLECTOR_RETURN_IF_ERROR(EncodeBuffer());
     }
     int rc = avcodec_send_frame(codec_.get(), nullptr);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot encode MP3", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot encode MP3", rc, path_);
     REFLECTOR_RETURN_IF_ERROR(Drain());
     rc = av_write_trailer(format_.get());
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot finish the MP3 file", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot finish the MP3 file", rc, path_);
     rc = avio_closep(&format_->pb);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot write the file", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot write the file", rc, path_);
     return Ok();
   }
 
@@ -105,13 +105,13 @@ class Mp3Writer final : public AudioSink {
     frame->sample_rate = kSampleRate;
     int rc = av_channel_layout_copy(&frame->ch_layout, &codec_->ch_layout);
     if (rc >= 0) rc = av_frame_get_buffer(frame, 0);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot encode MP3", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot encode MP3", rc, path_);
     std::memcpy(frame->data[0], buffer_.data(), buffer_.size() * sizeof(float));
     frame->pts = next_pts_;
     next_pts_ += frame->nb_samples;
     buffer_.clear();
     rc = avcodec_send_frame(codec_.get(), frame);
-    if (rc < 0) return AvError(Code::kInternal, role_, "cannot encode MP3", rc);
+    if (rc < 0) return AvError(Code::kInternal, kRole, "cannot encode MP3", rc, path_);
     return Drain();
   }
 
@@ -119,17 +119,18 @@ class Mp3Writer final : public AudioSink {
     while (true) {
       int rc = avcodec_receive_packet(codec_.get(), packet_.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return Ok();
-      if (rc < 0) return AvError(Code::kInternal, role_, "cannot encode MP3", rc);
+      if (rc < 0) return AvError(Code::kInternal, kRole, "cannot encode MP3", rc, path_);
       av_packet_rescale_ts(packet_.get(), codec_->time_base, stream_->time_base);
       packet_->stream_index = stream_->index;
       rc = av_write_frame(format_.get(), packet_.get());
       av_packet_unref(packet_.get());
-      if (rc < 0) return AvError(Code::kInternal, role_, "cannot write the file", rc);
+      if (rc < 0) return AvError(Code::kInternal, kRole, "cannot write the file", rc, path_);
     }
   }
 
+  // Names the output in messages; the path (a local detail) goes to Error::detail.
+  static constexpr std::string_view kRole = "MP3 output";
   std::string path_;
-  std::string role_;
   OutputContextPtr format_;
   CodecContextPtr codec_;
   PacketPtr packet_;

@@ -55,6 +55,8 @@ std::string AvErrorText(int error);
 std::string WithRole(std::string_view role, std::string_view reason);
 
 // An Error for a negative av_* return: "<role>: <what> (<av_strerror text>)".
-tl::unexpected<Error> AvError(Code code, std::string_view role, std::string_view what, int error);
+// `detail` (e.g. a local path) goes to the log only.
+tl::unexpected<Error> AvError(Code code, std::string_view role, std::string_view what, int error,
+                              std::string detail = {});
 
 }  // namespace reflector::media::internal
