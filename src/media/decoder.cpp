@@ -36,7 +36,7 @@ constexpr int64_t kGapThresholdSamples = kSampleRate / 25;
 // A frame placed further than this past the container's stated duration (or past a day when the
 // duration is unknown) has a corrupt timestamp, not a gap: it would mean hours of silence.
 constexpr int64_t kMaxOverrunSeconds = 60;
-constexpr int64_t kMaxTimelineSeconds = 24 * 3600;
+constexpr int64_t kMaxTimelineSeconds = int64_t{24} * 3600;
 
 // Sample rates and channel counts beyond these are corrupt headers (a 2 GHz "wav" made the
 // resampler allocate gigabytes under the fuzzer); real recordings sit far inside.
