@@ -344,14 +344,19 @@ class DecodedSource final : public AudioSource {
   Status End() {
     done_ = true;
     REFLECTOR_RETURN_IF_ERROR(FlushResampler());
-    // An end of file well before the stated duration means the file was cut short.
+    // An end of file well before the stated duration means the file was cut short. Demuxers
+    // differ on whether the duration counts from 0 (Matroska) or from the start time, so it is
+    // compared with the end time of the audio (start + length), the lenient reading.
     const double duration = input_.info.duration_seconds;
-    const double decoded = static_cast<double>(produced_) / kSampleRate;
-    if (duration > 0 && decoded < duration - std::max(1.0, duration * 0.05)) {
+    const double start = origin_pts_ == AV_NOPTS_VALUE
+                             ? input_.info.start_time_seconds
+                             : static_cast<double>(origin_pts_) * av_q2d(time_base_);
+    const double end = start + static_cast<double>(produced_) / kSampleRate;
+    if (duration > 0 && end < duration - std::max(1.0, duration * 0.05)) {
       truncated_ = true;
       warning_ = WithRole(role_, fmt::format("file ends at {:.1f} s of its stated {:.1f} s; "
                                              "audio kept up to the damage",
-                                             decoded, duration));
+                                             end, duration));
     }
     return Ok();
   }

@@ -426,6 +426,18 @@ TEST(DecodeTest, TimestampGapBecomesSilence) {
   EXPECT_NEAR(static_cast<double>(first_loud), 3.0 * kSampleRate, 0.025 * kSampleRate);
 }
 
+// A track whose timestamps start at 5 s (as Daily raw tracks start at the participant's join):
+// Probe reports the start time for placement and decoding starts at the first sample.
+TEST(DecodeTest, TrackStartingLaterInContainerTime) {
+  const std::string path = Make("late.webm", Sine(1000, 2) + " -c:a libopus -output_ts_offset 5");
+  auto info = Probe(path, "track 1");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_NEAR(info->start_time_seconds, 5.0, 0.02);
+  const Decoded decoded = DecodeAll(path);
+  EXPECT_NEAR(static_cast<double>(decoded.samples.size()), 2.0 * kSampleRate, 0.05 * kSampleRate);
+  EXPECT_FALSE(decoded.truncated) << decoded.warning;
+}
+
 TEST(DecodeTest, PlacedDecodedToneStartsAtItsOffset) {
   // A tone that starts loud at its first sample (cosine phase), placed at 1.5 s.
   const std::string path =
