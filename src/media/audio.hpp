@@ -63,7 +63,7 @@ struct PlacedTrack {
 };
 std::unique_ptr<AudioSource> Mix(std::vector<PlacedTrack> tracks);
 
-// Samples that start at `offset_ms` in meeting time: 16 per millisecond (rounded down).
+// The number of samples in `ms` milliseconds at kSampleRate (16 per millisecond).
 int64_t MsToSamples(int64_t ms);
 
 // Writes raw signed 16-bit little-endian 16 kHz mono (what the transcriber reads), clipping to
