@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <vector>
 
@@ -19,6 +20,17 @@ struct DecoderDeleter {
 struct ConfigDeleter {
   void operator()(cmd_ln_t* config) const { cmd_ln_free_r(config); }
 };
+
+// Below this RMS (about -60 dBFS) a piece holds no speech. Padded tracks (muted gaps filled with
+// zeros) are common, and on digital silence the decoder hallucinates words ("dog").
+constexpr double kSilenceRms = 30;
+
+bool IsDigitalSilence(std::span<const std::int16_t> samples) {
+  if (samples.empty()) return true;
+  double sum = 0;
+  for (std::int16_t s : samples) sum += static_cast<double>(s) * s;
+  return std::sqrt(sum / static_cast<double>(samples.size())) < kSilenceRms;
+}
 
 bool IsEnglish(const std::string& language) {
   if (language.empty()) return true;
@@ -101,26 +113,30 @@ class PocketsphinxTranscriber final : public Transcriber {
       std::size_t cut = buffered;
       if (!last) cut = FindQuietCut(std::span(buffer).first(buffered), pause, search);
 
-      if (ps_start_utt(ps.get()) < 0 ||
-          ps_process_raw(ps.get(), buffer.data(), cut, FALSE, TRUE) < 0 ||
-          ps_end_utt(ps.get()) < 0) {
-        return Err(Code::kInternal, "speech recognition failed",
-                   "pocketsphinx rejected the audio of " + pcm_path);
-      }
-      // This pocketsphinx version counts segment frames from the decoder's creation, not from
-      // the utterance's start (checked by PocketsphinxTranscriberTest.TimesAcrossUtterances), so
-      // frames convert to times without an offset.
-      for (ps_seg_t* seg = ps_seg_iter(ps.get()); seg != nullptr; seg = ps_seg_next(seg)) {
-        std::string text = CleanPocketsphinxWord(ps_seg_word(seg));
-        if (text.empty()) continue;
-        int start_frame = 0;
-        int end_frame = 0;
-        ps_seg_frames(seg, &start_frame, &end_frame);
-        double start = std::clamp(static_cast<double>(start_frame) / frame_rate, 0.0,
+      auto piece = std::span<const std::int16_t>(buffer).first(cut);
+      if (!IsDigitalSilence(piece)) {
+        // full_utt: the whole utterance at once, so cepstral mean normalisation sees all of it.
+        if (ps_start_utt(ps.get()) < 0 ||
+            ps_process_raw(ps.get(), piece.data(), piece.size(), FALSE, TRUE) < 0 ||
+            ps_end_utt(ps.get()) < 0) {
+          return Err(Code::kInternal, "speech recognition failed",
+                     "pocketsphinx rejected the audio of " + pcm_path);
+        }
+        // Segment frames count from the utterance's start when it is fed whole (full_utt);
+        // checked by PocketsphinxTranscriberTest.TimesAcrossUtterances.
+        const double offset = static_cast<double>(decoded) / kPcmSampleRate;
+        for (ps_seg_t* seg = ps_seg_iter(ps.get()); seg != nullptr; seg = ps_seg_next(seg)) {
+          std::string text = CleanPocketsphinxWord(ps_seg_word(seg));
+          if (text.empty()) continue;
+          int start_frame = 0;
+          int end_frame = 0;
+          ps_seg_frames(seg, &start_frame, &end_frame);
+          double start = std::clamp(offset + static_cast<double>(start_frame) / frame_rate, 0.0,
+                                    total_seconds);
+          double end = std::clamp(offset + static_cast<double>(end_frame + 1) / frame_rate, start,
                                   total_seconds);
-        double end = std::clamp(static_cast<double>(end_frame + 1) / frame_rate, start,
-                                total_seconds);
-        words.push_back(Word{std::move(text), start, end});
+          words.push_back(Word{std::move(text), start, end});
+        }
       }
       decoded += static_cast<std::int64_t>(cut);
       std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(cut),
