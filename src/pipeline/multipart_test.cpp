@@ -13,15 +13,16 @@ std::string BoundaryOf(const MultipartBody& m) {
 
 TEST(MultipartTest, LaysOutFieldsAndFilesPerRfc7578) {
   const std::string binary("RIFF\0\r\n--x", 10);
-  MultipartBody m = BuildMultipart({{"file", binary, "audio.wav", "audio/wav"},
-                                    {"model", "whisper-1", {}, {}}});
+  MultipartBody m =
+      BuildMultipart({{"file", binary, "audio.wav", "audio/wav"}, {"model", "whisper-1", {}, {}}});
   const std::string b = BoundaryOf(m);
-  EXPECT_EQ(m.body, "--" + b +
-                        "\r\nContent-Disposition: form-data; name=\"file\"; "
-                        "filename=\"audio.wav\"\r\nContent-Type: audio/wav\r\n\r\n" +
-                        binary + "\r\n--" + b +
-                        "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--" +
-                        b + "--\r\n");
+  EXPECT_EQ(m.body,
+            "--" + b +
+                "\r\nContent-Disposition: form-data; name=\"file\"; "
+                "filename=\"audio.wav\"\r\nContent-Type: audio/wav\r\n\r\n" +
+                binary + "\r\n--" + b +
+                "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--" + b +
+                "--\r\n");
 }
 
 TEST(MultipartTest, BoundaryNeverOccursInContent) {

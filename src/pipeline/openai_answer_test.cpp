@@ -41,8 +41,7 @@ TEST(ParseTranscriptionAnswerTest, Table) {
       {"negative start clamped, negative end dropped",
        R"({"words":[{"word":"gone","start":-2,"end":-1},{"word":"a","start":-0.5,"end":0.5}]})",
        "a@0.00-0.50"},
-      {"end before start raised", R"({"words":[{"word":"a","start":3,"end":2}]})",
-       "a@3.00-3.00"},
+      {"end before start raised", R"({"words":[{"word":"a","start":3,"end":2}]})", "a@3.00-3.00"},
       {"times past the piece clamped", R"({"words":[{"word":"a","start":9,"end":12}]})",
        "a@9.00-10.00"},
       {"entries without numeric times dropped",
@@ -53,8 +52,7 @@ TEST(ParseTranscriptionAnswerTest, Table) {
          {"start":4,"end":7,"text":"three four five"}]})",
        "one@1.00-2.00 two@2.00-3.00 three@4.00-5.00 four@5.00-6.00 five@6.00-7.00"},
       {"empty words array falls back to segments",
-       R"({"words":[],"segments":[{"start":0,"end":2,"text":"a b"}]})",
-       "a@0.00-1.00 b@1.00-2.00"},
+       R"({"words":[],"segments":[{"start":0,"end":2,"text":"a b"}]})", "a@0.00-1.00 b@1.00-2.00"},
       {"empty transcript", R"({"text":"","words":[],"segments":[]})", ""},
       {"only an empty text", R"({"text":"  "})", ""},
       {"null words and segments", R"({"text":"","words":null,"segments":null})", ""},
@@ -124,8 +122,8 @@ TEST(ErrorForStatusTest, BackendMessageIsBoundedAndPrintable) {
 }
 
 TEST(ErrorForTransportFailureTest, MapsToRetryableOrConfigurationErrors) {
-  auto timeout = ErrorForTransportFailure(
-      net::TransportError(Code::kDeadlineExceeded, "timed out", "", true));
+  auto timeout =
+      ErrorForTransportFailure(net::TransportError(Code::kDeadlineExceeded, "timed out", "", true));
   EXPECT_EQ(timeout.code, Code::kUnavailable);
   EXPECT_EQ(timeout.message, "the transcription backend did not answer in time");
   auto refused = ErrorForTransportFailure(

@@ -139,8 +139,8 @@ Result<std::vector<Word>> ParseTranscriptionAnswer(std::string_view body, double
         if (Repair(word, piece_seconds)) words.push_back(std::move(word));
       }
     }
-  } else if (auto text = doc.find("text"); text != doc.end() && text->is_string() &&
-                                           !Trim(text->get<std::string>()).empty()) {
+  } else if (auto text = doc.find("text");
+             text != doc.end() && text->is_string() && !Trim(text->get<std::string>()).empty()) {
     return Err(Unreadable("answer has text but neither words nor segments"));
   }
   std::stable_sort(words.begin(), words.end(),
@@ -156,8 +156,8 @@ Error ErrorForStatus(int status, std::string_view body, std::string_view api_key
   error.detail = status_text + ": " + said;
   if (status == 401 || status == 403) {
     error.code = Code::kUnauthenticated;
-    error.message = "the transcription backend refused the API key (TRANSCRIPT_API_KEY; " +
-                    status_text + ")";
+    error.message =
+        "the transcription backend refused the API key (TRANSCRIPT_API_KEY; " + status_text + ")";
   } else if (status == 408 || status == 429 || status >= 500) {
     error.code = Code::kUnavailable;
     error.message = "the transcription backend is unavailable (" + status_text + ")";
@@ -183,8 +183,8 @@ Error ErrorForTransportFailure(const Error& failure) {
       break;
     case Code::kInvalidArgument:
       error.code = Code::kFailedPrecondition;
-      error.message = "the transcription backend URL is not usable (TRANSCRIPT_URL): " +
-                      failure.message;
+      error.message =
+          "the transcription backend URL is not usable (TRANSCRIPT_URL): " + failure.message;
       break;
     default:
       error.code = Code::kUnavailable;
@@ -224,12 +224,12 @@ class OpenAiTranscriber final : public Transcriber {
     const double total_seconds = file->duration_seconds();
     const auto chunk = static_cast<std::size_t>(options_.chunk_seconds) * kPcmSampleRate;
     const auto window = static_cast<std::size_t>(kCutWindowSeconds * kPcmSampleRate);
-    const auto search = std::min(static_cast<std::size_t>(kCutSearchSeconds * kPcmSampleRate),
-                                 chunk / 2);
+    const auto search =
+        std::min(static_cast<std::size_t>(kCutSearchSeconds * kPcmSampleRate), chunk / 2);
 
     std::vector<Word> words;
-    std::vector<std::int16_t> buffer(static_cast<std::size_t>(
-        std::min<std::int64_t>(static_cast<std::int64_t>(chunk), total)));
+    std::vector<std::int16_t> buffer(
+        static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(chunk), total)));
     if (progress) progress({0, total_seconds});
     std::int64_t offset = 0;
     while (offset < total) {

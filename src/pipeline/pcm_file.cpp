@@ -1,8 +1,9 @@
 #include "pipeline/pcm_file.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
-#include <sys/stat.h>
 #include <vector>
 
 #include "pipeline/transcriber.hpp"
@@ -17,12 +18,11 @@ Result<PcmFile> PcmFile::Open(const std::string& path) {
   }
   struct stat st {};
   if (fstat(fileno(file.get()), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Err(Code::kFailedPrecondition, "audio for transcription is not a regular file",
-               path);
+    return Err(Code::kFailedPrecondition, "audio for transcription is not a regular file", path);
   }
   if (st.st_size % kPcmBytesPerSample != 0) {
-    return Err(Code::kInvalidArgument,
-               "audio for transcription is not 16-bit PCM (odd byte count)", path);
+    return Err(Code::kInvalidArgument, "audio for transcription is not 16-bit PCM (odd byte count)",
+               path);
   }
   return PcmFile(std::move(file), path, st.st_size / kPcmBytesPerSample);
 }

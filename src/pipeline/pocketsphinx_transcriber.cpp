@@ -35,7 +35,8 @@ bool IsDigitalSilence(std::span<const std::int16_t> samples) {
 bool IsEnglish(const std::string& language) {
   if (language.empty()) return true;
   std::string lower;
-  for (char c : language) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : language)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return lower == "en" || lower.rfind("en-", 0) == 0 || lower.rfind("en_", 0) == 0;
 }
 
@@ -94,14 +95,14 @@ class PocketsphinxTranscriber final : public Transcriber {
     const auto pause = static_cast<std::size_t>(options_.pause_seconds * kPcmSampleRate);
     // The cut is looked for in all but the first 1.5 s of the buffer, so utterances are never
     // tiny unless the audio ends.
-    const std::size_t search = max_samples - std::min<std::size_t>(max_samples / 2,
-                                                                    kPcmSampleRate * 3 / 2);
+    const std::size_t search =
+        max_samples - std::min<std::size_t>(max_samples / 2, kPcmSampleRate * 3 / 2);
 
     std::vector<Word> words;
     std::vector<std::int16_t> buffer(max_samples);
-    std::size_t buffered = 0;       // samples in buffer[0, buffered) not decoded yet
-    std::int64_t next_read = 0;     // next sample of the file to read
-    std::int64_t decoded = 0;       // samples decoded so far
+    std::size_t buffered = 0;    // samples in buffer[0, buffered) not decoded yet
+    std::int64_t next_read = 0;  // next sample of the file to read
+    std::int64_t decoded = 0;    // samples decoded so far
     if (progress) progress({0, total_seconds});
     while (decoded < total) {
       auto got = file->Read(next_read, std::span(buffer).subspan(buffered));
@@ -158,8 +159,7 @@ class PocketsphinxTranscriber final : public Transcriber {
 }  // namespace
 
 std::string CleanPocketsphinxWord(std::string_view token) {
-  if (token.empty() || token.front() == '<' || token.front() == '[' ||
-      token.rfind("++", 0) == 0) {
+  if (token.empty() || token.front() == '<' || token.front() == '[' || token.rfind("++", 0) == 0) {
     return {};
   }
   if (token.back() == ')') {

@@ -1,12 +1,13 @@
 // The pocketsphinx backend on speech generated at test time (espeak-ng + ffmpeg). PocketSphinx is
 // weak on synthetic speech (bench/wer.sh measures it), so recognition is asserted loosely: a few
 // of the spoken words, with times inside the audio and in order. The timing assertions are strict.
+#include "pipeline/pocketsphinx_transcriber.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "pipeline/pocketsphinx_transcriber.hpp"
 #include "pipeline/stt_test_audio.hpp"
 #include "pipeline/wer.hpp"
 
@@ -118,9 +119,9 @@ TEST(PocketsphinxTranscriberTest, TimesAcrossUtterances) {
   for (const auto& w : *words) {
     const bool on_first = w.start >= first_start - 0.3 && w.end <= first_end + 0.3;
     const bool on_second = w.start >= second_start - 0.3 && w.end <= second_end + 0.3;
-    EXPECT_TRUE(on_first || on_second) << w.text << " at " << w.start << "-" << w.end
-                                       << " first " << first_start << "-" << first_end
-                                       << " second " << second_start << "-" << second_end;
+    EXPECT_TRUE(on_first || on_second)
+        << w.text << " at " << w.start << "-" << w.end << " first " << first_start << "-"
+        << first_end << " second " << second_start << "-" << second_end;
     if (on_second) ++in_second;
   }
   EXPECT_GE(in_second, 3u) << Join(*words);
@@ -131,8 +132,8 @@ TEST(PocketsphinxTranscriberTest, SilenceGivesNoWords) {
   TempDir dir("ps_test");
   std::vector<std::int16_t> audio;
   AppendSilence(audio, 3);
-  auto words = MakePocketsphinxTranscriber()->Transcribe(WritePcm(dir, "quiet.pcm", audio), "en",
-                                                         {});
+  auto words =
+      MakePocketsphinxTranscriber()->Transcribe(WritePcm(dir, "quiet.pcm", audio), "en", {});
   ASSERT_TRUE(words) << words.error().ToString();
   EXPECT_TRUE(words->empty()) << Join(*words);
 }

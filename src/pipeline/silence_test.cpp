@@ -12,8 +12,7 @@ constexpr std::size_t kRate = 16000;
 
 // A loud 440 Hz tone (cosine: no zero samples at the gap edges, so the gap is the only silent
 // window) of `seconds` with quiet gaps [from, to) (seconds) of amplitude `gap_level`.
-std::vector<std::int16_t> ToneWithGaps(double seconds,
-                                       std::vector<std::pair<double, double>> gaps,
+std::vector<std::int16_t> ToneWithGaps(double seconds, std::vector<std::pair<double, double>> gaps,
                                        int gap_level = 0) {
   std::vector<std::int16_t> out(static_cast<std::size_t>(seconds * kRate));
   for (std::size_t i = 0; i < out.size(); ++i) {

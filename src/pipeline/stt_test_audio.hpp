@@ -41,17 +41,17 @@ inline std::vector<std::int16_t> Speak(const TempDir& dir, const std::string& te
                                        const std::string& voice = "en-us", int wpm = 140) {
   const std::string wav = dir.file("speech.wav");
   const std::string pcm = dir.file("speech.pcm");
-  const std::string command = "espeak-ng -v '" + voice + "' -s " + std::to_string(wpm) +
-                              " -w '" + wav + "' '" + text +
-                              "' && ffmpeg -nostdin -loglevel error -y -i '" + wav +
-                              "' -ar 16000 -ac 1 -f s16le '" + pcm + "'";
+  const std::string command = "espeak-ng -v '" + voice + "' -s " + std::to_string(wpm) + " -w '" +
+                              wav + "' '" + text + "' && ffmpeg -nostdin -loglevel error -y -i '" +
+                              wav + "' -ar 16000 -ac 1 -f s16le '" + pcm + "'";
   if (std::system(command.c_str()) != 0) return {};
   std::ifstream in(pcm, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::int16_t> samples(bytes.size() / 2);
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    samples[i] = static_cast<std::int16_t>(static_cast<std::uint16_t>(
-        static_cast<unsigned char>(bytes[2 * i]) | (static_cast<unsigned char>(bytes[2 * i + 1]) << 8)));
+    samples[i] = static_cast<std::int16_t>(
+        static_cast<std::uint16_t>(static_cast<unsigned char>(bytes[2 * i]) |
+                                   (static_cast<unsigned char>(bytes[2 * i + 1]) << 8)));
   }
   return samples;
 }

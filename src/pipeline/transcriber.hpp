@@ -67,7 +67,7 @@ class Transcriber {
 };
 
 struct OpenAiTranscriberOptions {
-  std::string url;                // TRANSCRIPT_URL: base URL; "/v1/audio/transcriptions" is added
+  std::string url;                  // TRANSCRIPT_URL: base URL; "/v1/audio/transcriptions" is added
   std::string model = "whisper-1";  // TRANSCRIPT_MODEL
   std::string api_key;              // TRANSCRIPT_API_KEY; "Authorization: Bearer" only when set
   int chunk_seconds = 600;          // TRANSCRIPT_CHUNK_SECONDS: longest piece sent in one request

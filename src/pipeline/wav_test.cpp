@@ -51,8 +51,7 @@ TEST(WavTest, FfmpegDecodesItToTheSameSamples) {
   for (std::size_t i = 0; i < samples.size(); ++i) {
     samples[i] = static_cast<std::int16_t>((i * 37) % 20000 - 10000);
   }
-  auto dir = std::filesystem::temp_directory_path() /
-             ("wav_test_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("wav_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto wav_path = dir / "x.wav";
   const auto raw_path = dir / "x.raw";
@@ -68,8 +67,9 @@ TEST(WavTest, FfmpegDecodesItToTheSameSamples) {
   std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_EQ(raw.size(), samples.size() * 2);
   EXPECT_EQ(raw, MakeWav(samples, 16000).substr(kWavHeaderBytes));
-  std::string probe_cmd = "ffprobe -v error -show_entries stream=sample_rate,channels -of csv=p=0 '" +
-                          wav_path.string() + "' > '" + (dir / "probe").string() + "'";
+  std::string probe_cmd =
+      "ffprobe -v error -show_entries stream=sample_rate,channels -of csv=p=0 '" +
+      wav_path.string() + "' > '" + (dir / "probe").string() + "'";
   ASSERT_EQ(std::system(probe_cmd.c_str()), 0);
   std::ifstream probe(dir / "probe");
   std::string line;

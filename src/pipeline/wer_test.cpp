@@ -22,12 +22,12 @@ TEST(WerTest, CountsMinimumEdits) {
   const WerCase cases[] = {
       {"the quick brown fox", "the quick brown fox", 0, 4},
       {"the quick brown fox", "The quick, brown fox.", 0, 4},
-      {"the quick brown fox", "the quick fox", 1, 4},               // deletion
-      {"the quick brown fox", "the very quick brown fox", 1, 4},    // insertion
-      {"the quick brown fox", "the quick red fox", 1, 4},           // substitution
-      {"the quick brown fox", "", 4, 4},                            // all deleted
-      {"", "hello there", 2, 0},                                    // all inserted
-      {"a b c d e", "e d c b a", 4, 5},                             // reversed
+      {"the quick brown fox", "the quick fox", 1, 4},             // deletion
+      {"the quick brown fox", "the very quick brown fox", 1, 4},  // insertion
+      {"the quick brown fox", "the quick red fox", 1, 4},         // substitution
+      {"the quick brown fox", "", 4, 4},                          // all deleted
+      {"", "hello there", 2, 0},                                  // all inserted
+      {"a b c d e", "e d c b a", 4, 5},                           // reversed
       {"one two three", "one three two", 2, 3},
   };
   for (const auto& c : cases) {
