@@ -1,11 +1,13 @@
 #include "pipeline/pocketsphinx_transcriber.hpp"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/err.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 #include "pipeline/pcm_file.hpp"
@@ -30,6 +32,14 @@ bool IsDigitalSilence(std::span<const std::int16_t> samples) {
   double sum = 0;
   for (std::int16_t s : samples) sum += static_cast<double>(s) * s;
   return std::sqrt(sum / static_cast<double>(samples.size())) < kSilenceRms;
+}
+
+// Sphinxbase logs every step to stderr by default. Its log target is one process-wide FILE*;
+// "-logfn" would reopen and close it on every ps_init, racing with decoders on other threads, so
+// logging is switched off once, for the whole process, instead.
+void SilenceSphinxLogging() {
+  static std::once_flag once;
+  std::call_once(once, [] { err_set_logfp(nullptr); });
 }
 
 bool IsEnglish(const std::string& language) {
@@ -71,12 +81,18 @@ class PocketsphinxTranscriber final : public Transcriber {
                    "missing " + path + " (Debian package pocketsphinx-en-us)");
       }
     }
-    // -logfn: pocketsphinx logs every step to stderr by default.
+    SilenceSphinxLogging();
     // -remove_silence no: frames then stay aligned with the audio (with yes, frames of silence are
     // dropped and segment times drift); we find the pauses ourselves.
+    std::vector<const char*> argv = {"-hmm",       hmm.c_str(),       "-lm", lm.c_str(), "-dict",
+                                     dict.c_str(), "-remove_silence", "no"};
+    for (const auto& [name, value] : options_.decoder_args) {
+      argv.push_back(name.c_str());
+      argv.push_back(value.c_str());
+    }
     std::unique_ptr<cmd_ln_t, ConfigDeleter> config(
-        cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                    dict.c_str(), "-logfn", "/dev/null", "-remove_silence", "no", nullptr));
+        cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()),
+                       const_cast<char**>(argv.data()), TRUE));
     if (!config) {
       return Err(Code::kFailedPrecondition, "the pocketsphinx model could not be loaded",
                  "cmd_ln_init failed for " + options_.model_dir);

@@ -16,6 +16,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pipeline/transcriber.hpp"
 
@@ -25,6 +27,8 @@ struct PocketsphinxOptions {
   std::string model_dir = "/usr/share/pocketsphinx/model/en-us";
   double max_utterance_seconds = 30;  // longest piece decoded as one utterance (>= 2)
   double pause_seconds = 0.3;         // length of the quiet window an utterance ends in
+  // Extra decoder arguments as name/value pairs, e.g. {"-beam", "1e-60"} (tuning, bench_stt).
+  std::vector<std::pair<std::string, std::string>> decoder_args;
 };
 
 std::unique_ptr<Transcriber> MakePocketsphinxTranscriber(PocketsphinxOptions options);
