@@ -74,11 +74,15 @@ int main(int argc, char** argv) {
   }
   if (list.empty()) {
     std::cerr
-        << "usage: bench_stt [--backend pocketsphinx|none] [--model DIR] [--quiet] list.tsv\n";
+        << "usage: bench_stt [--backend pocketsphinx|none] [--model DIR] [--ps-arg NAME VALUE]... "
+           "[--quiet] list.tsv\n";
     return 2;
   }
+  PocketsphinxOptions options;
+  options.model_dir = model;
+  options.decoder_args = ps_args;
   std::unique_ptr<Transcriber> transcriber =
-      backend == "none" ? MakeNoneTranscriber() : MakePocketsphinxTranscriber(model);
+      backend == "none" ? MakeNoneTranscriber() : MakePocketsphinxTranscriber(options);
   std::ifstream in(list);
   if (!in) {
     std::cerr << "cannot read " << list << "\n";

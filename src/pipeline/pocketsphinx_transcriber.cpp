@@ -84,8 +84,10 @@ class PocketsphinxTranscriber final : public Transcriber {
     SilenceSphinxLogging();
     // -remove_silence no: frames then stay aligned with the audio (with yes, frames of silence are
     // dropped and segment times drift); we find the pauses ourselves.
-    std::vector<const char*> argv = {"-hmm",       hmm.c_str(),       "-lm", lm.c_str(), "-dict",
-                                     dict.c_str(), "-remove_silence", "no"};
+    // cmd_ln_parse_r skips argv[0], the program name.
+    std::vector<const char*> argv = {"reflector", "-hmm",  hmm.c_str(),  "-lm",
+                                     lm.c_str(),  "-dict", dict.c_str(), "-remove_silence",
+                                     "no"};
     for (const auto& [name, value] : options_.decoder_args) {
       argv.push_back(name.c_str());
       argv.push_back(value.c_str());
@@ -94,8 +96,8 @@ class PocketsphinxTranscriber final : public Transcriber {
         cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()),
                        const_cast<char**>(argv.data()), TRUE));
     if (!config) {
-      return Err(Code::kFailedPrecondition, "the pocketsphinx model could not be loaded",
-                 "cmd_ln_init failed for " + options_.model_dir);
+      return Err(Code::kFailedPrecondition, "the pocketsphinx decoder settings are invalid",
+                 "cmd_ln_parse_r failed for " + options_.model_dir);
     }
     std::unique_ptr<ps_decoder_t, DecoderDeleter> ps(ps_init(config.get()));
     if (!ps) {
