@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   }
   PocketsphinxOptions options;
   options.model_dir = model;
-  options.decoder_args = ps_args;
+  for (auto& arg : ps_args) options.decoder_args.push_back(arg);  // later ones win
   std::unique_ptr<Transcriber> transcriber =
       backend == "none" ? MakeNoneTranscriber() : MakePocketsphinxTranscriber(options);
   std::ifstream in(list);

@@ -88,7 +88,13 @@ class PocketsphinxTranscriber final : public Transcriber {
     std::vector<const char*> argv = {"reflector", "-hmm",  hmm.c_str(),  "-lm",
                                      lm.c_str(),  "-dict", dict.c_str(), "-remove_silence",
                                      "no"};
-    for (const auto& [name, value] : options_.decoder_args) {
+    // A name given twice is an error to cmd_ln; the last value wins here.
+    for (std::size_t i = 0; i < options_.decoder_args.size(); ++i) {
+      const auto& [name, value] = options_.decoder_args[i];
+      const bool overridden = std::any_of(
+          options_.decoder_args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+          options_.decoder_args.end(), [&](const auto& later) { return later.first == name; });
+      if (overridden) continue;
       argv.push_back(name.c_str());
       argv.push_back(value.c_str());
     }
