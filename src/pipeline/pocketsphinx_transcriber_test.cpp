@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "pipeline/stt_test_audio.hpp"
 #include "pipeline/wer.hpp"
@@ -126,6 +127,28 @@ TEST(PocketsphinxTranscriberTest, TimesAcrossUtterances) {
   }
   EXPECT_GE(in_second, 3u) << Join(*words);
   EXPECT_GE(DistinctHits(*words, kSentence), 2u) << Join(*words);
+}
+
+// One transcriber used from two threads at once gives each the same words as a lone call (one
+// decoder per call; the process-wide sphinx log is switched off once).
+TEST(PocketsphinxTranscriberTest, ConcurrentCallsAgreeWithASequentialOne) {
+  TempDir dir("ps_test");
+  auto samples = Speak(dir, kSentence, "en-us+m3");
+  ASSERT_FALSE(samples.empty());
+  const std::string path = WritePcm(dir, "c.pcm", samples);
+  auto transcriber = MakePocketsphinxTranscriber();
+  auto alone = transcriber->Transcribe(path, "en", {});
+  ASSERT_TRUE(alone) << alone.error().ToString();
+  ASSERT_FALSE(alone->empty());
+  Result<std::vector<Word>> results[2];
+  {
+    std::jthread a([&] { results[0] = transcriber->Transcribe(path, "en", {}); });
+    std::jthread b([&] { results[1] = transcriber->Transcribe(path, "en", {}); });
+  }
+  for (const auto& r : results) {
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(Join(*r), Join(*alone));
+  }
 }
 
 TEST(PocketsphinxTranscriberTest, SilenceGivesNoWords) {
