@@ -82,7 +82,7 @@ std::unique_ptr<Transcriber> MakePocketsphinxTranscriber(
     std::string model_dir = "/usr/share/pocketsphinx/model/en-us");
 
 // `transport` must outlive the Transcriber. Options are used as given (the config layer
-// validates them; chunk_seconds below 60 is raised to 60).
+// validates them; chunk_seconds below 1 is raised to 1).
 std::unique_ptr<Transcriber> MakeOpenAiTranscriber(OpenAiTranscriberOptions options,
                                                    net::HttpTransport& transport);
 
