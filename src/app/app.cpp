@@ -18,6 +18,7 @@
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/web_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
 #include "app/job_handlers.hpp"
@@ -97,6 +98,9 @@ int Serve(const Config& given_config) {
   api::RegisterRoomRoutes(routes, context);
   api::RegisterJobRoutes(routes, context);
   api::RegisterWebhookRoutes(routes, context);
+  api::RegisterMockCallRoutes(routes, context, router);
+  api::RegisterWebApiRoutes(routes, context);
+  api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
   // --- end routes ---
 
   http::ServerOptions options;

@@ -52,7 +52,8 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
-Router::Router(const Router& other) : entries_(other.entries_), root_(std::make_unique<Node>()) {
+Router::Router(const Router& other)
+    : entries_(other.entries_), fallback_(other.fallback_), root_(std::make_unique<Node>()) {
   for (size_t i = 0; i < entries_.size(); ++i) Insert(i);
 }
 
@@ -164,7 +165,13 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     return match;
   }
 
-  if (path_matches.empty()) return match;  // 404
+  if (path_matches.empty()) {  // 404, unless a fallback takes GET/HEAD
+    if (fallback_ && (method == Method::kGet || method == Method::kHead)) {
+      match.handler = &fallback_;
+      match.route = std::string(kFallbackRoute);
+    }
+    return match;
+  }
   bool allowed[static_cast<size_t>(Method::kOther) + 1] = {};
   for (const Node* node : path_matches) {
     for (const auto& leaf : node->leaves) {
@@ -178,6 +185,8 @@ Router::Match Router::Find(Method method, std::string_view path) const {
   match.route = entries_[path_matches.front()->leaves.front().entry].pattern;
   return match;
 }
+
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {
   std::vector<std::pair<Method, std::string>> routes;

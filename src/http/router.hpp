@@ -62,6 +62,12 @@ class Router {
   // Every registered (method, pattern), in registration order.
   std::vector<std::pair<Method, std::string>> Routes() const;
 
+  // The handler for GET and HEAD requests whose path matches no route at all (a 404 miss; a 405
+  // miss stays a 405), e.g. the web UI's single-page-app answer. Find() reports it with the route
+  // kFallbackRoute and no parameters. Start-up only; replaces an earlier fallback.
+  static constexpr std::string_view kFallbackRoute = "/{*}";
+  void SetFallback(Handler handler);
+
  private:
   struct Node;
   struct Entry {
@@ -74,6 +80,7 @@ class Router {
   void Insert(size_t index);
 
   std::vector<Entry> entries_;  // registration order; the trie refers to entries by index
+  Handler fallback_;            // empty: none
   std::unique_ptr<Node> root_;
 };
 
