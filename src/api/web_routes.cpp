@@ -73,8 +73,10 @@ bool IsAppRoute(std::string_view path) {
   for (std::string_view prefix : kServerPrefixes) {
     if (path.starts_with(prefix)) return false;
   }
-  for (std::string_view exact : kServerPaths) {
-    if (path == exact) return false;
+  for (std::string_view own : kServerPaths) {
+    if (path.starts_with(own) && (path.size() == own.size() || path[own.size()] == '/')) {
+      return false;
+    }
   }
   const size_t last_slash = path.rfind('/');
   const std::string_view last = path.substr(last_slash == std::string_view::npos ? 0 : last_slash);

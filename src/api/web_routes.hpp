@@ -3,8 +3,8 @@
 // InstallWebUi registers one GET route per embedded file and a router fallback for the app's own
 // routes (single-page app: "/rooms", "/{room_name}", "/{room_name}/{meeting_id}", "/transcripts…"
 // answer index.html). Paths the server owns keep their own answers: anything under /v1/, /mock/,
-// /assets/, and /health, /metrics, /openapi.json stay 404 when no route matches, as does any path
-// whose last segment looks like a file name (has a '.').
+// /assets/, and /health, /metrics, /openapi.json (and anything below them) stay 404 when no route
+// matches, as does any path whose last segment looks like a file name (has a '.').
 //
 // Caching: files under assets/ carry a content hash in their name → `public, max-age=31536000,
 // immutable`; everything else (index.html) → `no-cache`. Every answer has a strong ETag

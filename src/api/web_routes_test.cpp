@@ -99,8 +99,9 @@ TEST(WebRoutesTest, AppRoutesFallBackToIndex) {
 
 TEST(WebRoutesTest, ServerPathsAndFileNamesKeepTheir404) {
   http::Router router = MakeRouter();
-  for (std::string path : {"/v1/nope", "/v1", "/metrics", "/openapi.json", "/mock/x/y",
-                           "/assets/missing-1234.js", "/favicon.ico", "/room/file.txt"}) {
+  for (std::string path :
+       {"/v1/nope", "/v1", "/metrics", "/openapi.json", "/openapi.json/x", "/health/", "/mock/x/y",
+        "/assets/missing-1234.js", "/favicon.ico", "/room/file.txt"}) {
     http::Response r = Get(router, path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("app"))) << path;

@@ -5,7 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
@@ -31,12 +31,13 @@ export function makeSpeechWav() {
 }
 
 export async function startFakeProviders(binary) {
-  const child = spawn(binary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(resolve(binary), [], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const line = await new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
     rl.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`fake providers exited (${code})`)));
+    child.once('error', reject);
   });
   const [dailyUrl, dailyKey, wherebyUrl, wherebyKey] = line.trim().split(/\s+/);
   return { dailyUrl, dailyKey, wherebyUrl, wherebyKey };
@@ -46,7 +47,7 @@ export async function startServer(binary, extraEnv = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(workDir, 'server-'));
   const logs = [];
-  const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
+  const child = spawn(resolve(binary), ['serve', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
@@ -64,6 +65,7 @@ export async function startServer(binary, extraEnv = {}) {
   }
   let exited = null;
   child.once('exit', (code, signal) => (exited = { code, signal }));
+  child.once('error', (error) => (exited = { error: error.message }));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
