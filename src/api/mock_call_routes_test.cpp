@@ -170,6 +170,9 @@ TEST_F(MockCallRoutesTest, RefusesOtherPlatformsUnknownMeetingsAndBadBodies) {
   meeting.end_date = clock_.Now() + std::chrono::hours(1);
   {
     auto session = db_->Acquire();
+    auto room = store::RoomRepository::GetByName(session, "mock-room");
+    ASSERT_TRUE(room.has_value()) << room.error().ToString();
+    meeting.room_id = room->id;
     auto created = store::MeetingRepository::Create(session, meeting);
     ASSERT_TRUE(created.has_value()) << created.error().ToString();
     meeting = *created;

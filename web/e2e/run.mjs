@@ -350,6 +350,21 @@ test('Whereby room: the documented iframe embed of the room URL (stubbed host)',
   await context.close();
 });
 
+test('transcripts page: search box, and a clear message while the API is missing', async () => {
+  const { context, page } = await newPage(null);
+  await page.goto('/transcripts');
+  await page.getByRole('heading', { name: 'Transcripts' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).waitFor();
+  const listed = await api.get('/v1/transcripts');
+  if (listed.status === 404) {
+    await page.getByText('Transcripts are not available on this server yet.').waitFor();
+  } else {
+    assert.equal(listed.status, 200, JSON.stringify(listed.json));
+    await page.getByRole('list', { name: 'Transcripts' }).waitFor();
+  }
+  await context.close();
+});
+
 test('usable at 360 px: no horizontal scrolling, controls on screen', async () => {
   await createRoom({ name: 'narrow-room', platform: 'mock', recording_type: 'cloud' });
   const { context, page } = await newPage('narrow', { viewport: { width: 360, height: 740 } });

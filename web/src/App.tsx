@@ -31,7 +31,7 @@ export function App() {
       <Routes>
         <Route path="/" element={<Shell><RoomsPage /></Shell>} />
         <Route path="/rooms" element={<Shell><RoomsPage /></Shell>} />
-        <Route path="/browse" element={<Shell><TranscriptsPage /></Shell>} />
+        <Route path="/browse/*" element={<Shell><TranscriptsPage /></Shell>} />
         <Route path="/transcripts/*" element={<Shell><TranscriptsPage /></Shell>} />
         <Route path="/:roomName" element={<RoomPage />} />
         <Route path="/:roomName/:meetingId" element={<RoomPage />} />
