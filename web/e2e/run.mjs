@@ -65,6 +65,11 @@ before(async () => {
     DAILY_API_URL: fakes.dailyUrl,
     WHEREBY_API_KEY: fakes.wherebyKey,
     WHEREBY_API_URL: fakes.wherebyUrl,
+    // Whereby cloud recording needs a bucket to hand to Whereby (never used by these tests).
+    WHEREBY_STORAGE_AWS_BUCKET_NAME: 'e2e-whereby-bucket',
+    WHEREBY_STORAGE_AWS_REGION: 'us-east-1',
+    WHEREBY_STORAGE_AWS_ACCESS_KEY_ID: 'e2e-key-id',
+    WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY: 'e2e-secret',
   });
   api = apiClient(server.base);
   browser = await launchBrowser(wav);
@@ -347,6 +352,34 @@ test('Whereby room: the documented iframe embed of the room URL (stubbed host)',
   assert.equal(src.origin + src.pathname, expected.origin + expected.pathname);
   assert.ok(src.searchParams.has('embed'));
   assert.match(await frame.getAttribute('allow'), /microphone/);
+  await context.close();
+});
+
+test('Whereby room: consent overlay over the call; the iframe cannot take focus from the dialog', async () => {
+  await createRoom({ name: 'whereby-consent', platform: 'whereby', recording_type: 'cloud' });
+  const meeting = await meetingOf('whereby-consent');
+  const { context, page } = await newPage(null);
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*whereby\.com\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><button>stub</button>' }),
+  );
+  await page.goto('/whereby-consent');
+  const frame = page.locator('iframe[title="Whereby video call: whereby-consent"]');
+  await frame.waitFor();
+  const button = page.getByRole('button', { name: 'Meeting is being recorded — give or refuse consent' });
+  const box = await button.boundingBox();
+  assert.ok(box && Math.round(box.y) === 56 && Math.round(box.x) === 8, JSON.stringify(box));
+  await button.click();
+  await page.getByRole('alertdialog').waitFor();
+  assert.equal(await frame.getAttribute('inert'), '');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Yes, store the audio');
+  await page.keyboard.press('Tab');
+  const inDialog = await page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null || document.activeElement?.tagName !== 'IFRAME');
+  assert.ok(inDialog, 'focus moved into the call iframe');
+  await page.getByRole('button', { name: 'Yes, store the audio' }).click();
+  await page.getByRole('status').filter({ hasText: 'Recording' }).waitFor();
+  assert.equal(await frame.getAttribute('inert'), null);
+  const stored = await page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(stored), [`${meeting.id}|T`]);
   await context.close();
 });
 
