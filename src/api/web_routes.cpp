@@ -119,10 +119,9 @@ void InstallWebUi(http::Router& router, std::span<const WebAsset> assets) {
   if (index == nullptr) return;
   router.Add(http::Method::kGet, "/",
              [index](http::Request& request) { return Serve(*index, request); });
-  router.SetFallback([index](http::Request& request) {
-    if (!IsAppRoute(request.path)) return http::Response::Detail(404, "Not Found");
-    return Serve(*index, request);
-  });
+  // Paths the app does not own stay the server's plain 404 (route "unmatched" in the metrics).
+  router.SetFallback([index](http::Request& request) { return Serve(*index, request); },
+                     IsAppRoute);
 }
 
 void RegisterWebApiRoutes(ApiRoutes& routes, ApiContext& context) {

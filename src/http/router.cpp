@@ -53,7 +53,10 @@ Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
 Router::Router(const Router& other)
-    : entries_(other.entries_), fallback_(other.fallback_), root_(std::make_unique<Node>()) {
+    : entries_(other.entries_),
+      fallback_(other.fallback_),
+      fallback_accepts_(other.fallback_accepts_),
+      root_(std::make_unique<Node>()) {
   for (size_t i = 0; i < entries_.size(); ++i) Insert(i);
 }
 
@@ -166,7 +169,8 @@ Router::Match Router::Find(Method method, std::string_view path) const {
   }
 
   if (path_matches.empty()) {  // 404, unless a fallback takes GET/HEAD
-    if (fallback_ && (method == Method::kGet || method == Method::kHead)) {
+    if (fallback_ && (method == Method::kGet || method == Method::kHead) &&
+        (!fallback_accepts_ || fallback_accepts_(path))) {
       match.handler = &fallback_;
       match.route = std::string(kFallbackRoute);
     }
@@ -186,7 +190,10 @@ Router::Match Router::Find(Method method, std::string_view path) const {
   return match;
 }
 
-void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+void Router::SetFallback(Handler handler, PathFilter accepts) {
+  fallback_ = std::move(handler);
+  fallback_accepts_ = std::move(accepts);
+}
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {
   std::vector<std::pair<Method, std::string>> routes;

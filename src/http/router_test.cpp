@@ -238,6 +238,19 @@ TEST(RouterFallbackTest, AnswersGetAndHeadOnlyWhenNoRouteMatchesThePath) {
   EXPECT_TRUE(wrong_method.method_not_allowed());
 }
 
+TEST(RouterFallbackTest, PathsTheFilterRefusesStayPlainMisses) {
+  Router r = MakeRouter();
+  r.SetFallback(Named("fallback"), [](std::string_view path) { return !path.starts_with("/v1/"); });
+  EXPECT_EQ(Answer(r, Method::kGet, "/standup"), "fallback");
+  Router::Match refused = r.Find(Method::kGet, "/v1/nothing");
+  EXPECT_FALSE(refused.found());
+  EXPECT_FALSE(refused.method_not_allowed());
+  EXPECT_EQ(refused.route, "");
+  Router copy(r);
+  EXPECT_FALSE(copy.Find(Method::kGet, "/v1/nothing").found());
+  EXPECT_EQ(Answer(copy, Method::kGet, "/standup"), "fallback");
+}
+
 TEST(RouterFallbackTest, NoFallbackByDefaultAndCopiesKeepIt) {
   Router plain = MakeRouter();
   EXPECT_FALSE(plain.Find(Method::kGet, "/standup").found());

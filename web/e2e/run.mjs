@@ -337,6 +337,30 @@ test('Daily room: join endpoint, then the prebuilt iframe on the room URL (stubb
   await context.close();
 });
 
+test('Daily room: consent dialog over the call, denial posted and remembered', async () => {
+  await createRoom({ name: 'daily-consent', platform: 'daily', recording_type: 'cloud' });
+  const meeting = await meetingOf('daily-consent');
+  const { context, page } = await newPage(null);
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*daily\.co\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>stub daily</title>' }),
+  );
+  await page.goto('/daily-consent');
+  await page.locator('iframe[title="Daily video call: daily-consent"]').waitFor();
+  await page.getByRole('button', { name: 'Meeting is being recorded — give or refuse consent' }).click();
+  await page.getByRole('alertdialog').waitFor();
+  const inert = await page.evaluate(() => document.querySelector('iframe')?.closest('[inert]') !== null);
+  assert.ok(inert, 'the call is inert while the dialog is open');
+  const posted = page.waitForResponse((r) => r.url().endsWith(`/v1/meetings/${meeting.id}/consent`));
+  await page.getByRole('button', { name: 'No, delete after transcription' }).click();
+  const answer = await posted;
+  assert.equal(answer.status(), 200);
+  assert.deepEqual(JSON.parse(answer.request().postData()), { consent_given: false });
+  await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+  const stored = await page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(stored), [`${meeting.id}|F`]);
+  await context.close();
+});
+
 test('Whereby room: the documented iframe embed of the room URL (stubbed host)', async () => {
   await createRoom({ name: 'whereby-room', platform: 'whereby', recording_type: 'none' });
   const meeting = await meetingOf('whereby-room');
