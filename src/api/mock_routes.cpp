@@ -106,7 +106,7 @@ Result<store::Meeting> ActiveMockMeeting(ApiContext& ctx, std::string_view meeti
 // Signs `event` and hands it to the mock webhook receiver in-process; `reply` turns the
 // receiver's 200 into this endpoint's answer (other answers pass through as they are).
 http::Response Deliver(ApiContext& ctx, const http::Router& router, http::Request& outer,
-                       const json& event, std::function<http::Response(std::string)> reply) {
+                       const json& event, const std::function<http::Response(std::string)>& reply) {
   auto mock = ctx.platforms.GetAs<platforms::MockClient>(platforms::kMock);
   if (!mock) return ErrorResponse(mock.error());
   const std::string body = event.dump();

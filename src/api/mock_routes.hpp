@@ -1,6 +1,7 @@
 // The mock video platform's room page: GET /mock/{room_name}, the room URL the mock platform hands
-// out (platforms/mock). A placeholder call page for now: the interactive page that joins, leaves
-// and sends signed participant events arrives with the web UI.
+// out (platforms/mock): a static page. The interactive call (join, leave, live participants,
+// recording) is the web UI's room page, /{room_name} (web/src/room/MockRoom.tsx), over the
+// endpoints of RegisterMockCallRoutes below.
 #pragma once
 
 #include "api/context.hpp"
