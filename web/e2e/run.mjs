@@ -221,6 +221,19 @@ test('mock call: two browsers see the count go 1 → 2 → 1 without reloading',
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(open.json.count, 0, JSON.stringify(open.json));
+
+  // Leaving the page inside the app leaves the call too.
+  await a.page.getByRole('button', { name: 'Join call' }).click();
+  await count(a.page).filter({ hasText: '1 participant in the call' }).waitFor();
+  await a.page.getByRole('link', { name: 'All rooms' }).click();
+  await a.page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  const until = Date.now() + TIMEOUT;
+  do {
+    open = await api.get(`/v1/meetings/${meeting.id}/participants`);
+    if (open.json.count === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < until);
+  assert.equal(open.json.count, 0, JSON.stringify(open.json));
   await a.context.close();
   await b.context.close();
 });
@@ -244,10 +257,13 @@ test('mock call: Record uploads the microphone with progress', async (t) => {
   // A couple of seconds of the fake microphone (the espeak-ng speech file).
   await page.waitForTimeout(2500);
   await page.getByRole('button', { name: 'Stop recording' }).click();
-  await page.getByRole('status').filter({ hasText: 'Recording uploaded' }).waitFor();
+  const uploaded = page.getByRole('status').filter({ hasText: 'Recording uploaded' });
+  await uploaded.waitFor();
+  const recordingId = (await uploaded.textContent()).match(/\(recording ([^)]+)\)/)?.[1];
+  assert.ok(recordingId, await uploaded.textContent());
   const recordings = await api.get(`/v1/meetings/${meeting.id}/recordings`);
   assert.equal(recordings.status, 200, JSON.stringify(recordings.json));
-  assert.ok(JSON.stringify(recordings.json).length > 2, JSON.stringify(recordings.json));
+  assert.ok(JSON.stringify(recordings.json).includes(recordingId), JSON.stringify(recordings.json));
   await context.close();
 });
 

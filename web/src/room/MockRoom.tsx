@@ -38,14 +38,17 @@ function CallControls({ meetingId }: { meetingId: string }) {
   const joined = useRef<string | null>(null);
   joined.current = participantId;
 
-  // Closing the tab leaves the call: sendBeacon survives the page going away.
+  // Closing the tab, or leaving the page inside the app, leaves the call: sendBeacon survives the
+  // page going away.
   useEffect(() => {
     const onHide = () => {
       if (joined.current) navigator.sendBeacon(leaveMockMeetingUrl(meetingId, joined.current));
+      joined.current = null;
     };
     window.addEventListener('pagehide', onHide);
     return () => {
       window.removeEventListener('pagehide', onHide);
+      onHide();
     };
   }, [meetingId]);
 
