@@ -12,6 +12,7 @@
 
 #include "api/meetings_routes.hpp"
 #include "api/mock_routes.hpp"
+#include "api/web_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "core/config.hpp"
 #include "fakes/fake_clock.hpp"
@@ -53,6 +54,7 @@ class MockCallRoutesTest : public ::testing::Test {
     RegisterMeetingRoutes(*routes_, *context_);
     RegisterWebhookRoutes(*routes_, *context_);
     RegisterMockCallRoutes(*routes_, *context_, router_);
+    RegisterWebApiRoutes(*routes_, *context_);
 
     for (const char* platform : {"mock"}) {
       store::Room room;
@@ -187,6 +189,14 @@ TEST_F(MockCallRoutesTest, RefusesOtherPlatformsUnknownMeetingsAndBadBodies) {
   EXPECT_EQ(Call(http::Method::kPost, join, "[1]").status, 400);
   EXPECT_EQ(Call(http::Method::kPost, join, R"({"name":3})").status, 400);
   EXPECT_EQ(Call(http::Method::kPost, join, "{" + std::string(300, ' ') + "}").status, 200);
+}
+
+TEST_F(MockCallRoutesTest, PlatformsListsOnlyConfiguredOnes) {
+  // No Daily or Whereby credentials in this fixture: the mock alone, and it is the default.
+  auto platforms = Call(http::Method::kGet, "/v1/platforms");
+  ASSERT_EQ(platforms.status, 200);
+  EXPECT_EQ(platforms.body, nlohmann::json({{"platforms", {"mock"}}, {"default", "mock"}}));
+  EXPECT_TRUE(routes_->Document()["paths"]["/v1/platforms"].contains("get"));
 }
 
 TEST_F(MockCallRoutesTest, OpenApiDocumentsTheCallRoutes) {
