@@ -30,7 +30,7 @@ test-unit: build
 
 # Unit and integration suites under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREFLECTOR_SANITIZE=ON -DREFLECTOR_BUILD_BENCH=OFF
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREFLECTOR_SANITIZE=ON -DREFLECTOR_BUILD_BENCH=OFF -DREFLECTOR_WEB_UI=OFF
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure --timeout 900 -L 'unit|integration' -j $(JOBS)
 

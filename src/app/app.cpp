@@ -19,6 +19,7 @@
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/web_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
 #include "app/job_handlers.hpp"
@@ -109,6 +110,9 @@ int Serve(const Config& given_config) {
   api::RegisterWebhookRoutes(routes, context);
   api::RegisterRecordingRoutes(routes, context,
                                {config.data_dir, kMaxMockRecordingBytes, notify_jobs});
+  api::RegisterMockCallRoutes(routes, context, router);
+  api::RegisterWebApiRoutes(routes, context);
+  api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
   // --- end routes ---
 
   http::ServerOptions options;

@@ -52,7 +52,11 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
-Router::Router(const Router& other) : entries_(other.entries_), root_(std::make_unique<Node>()) {
+Router::Router(const Router& other)
+    : entries_(other.entries_),
+      fallback_(other.fallback_),
+      fallback_accepts_(other.fallback_accepts_),
+      root_(std::make_unique<Node>()) {
   for (size_t i = 0; i < entries_.size(); ++i) Insert(i);
 }
 
@@ -164,7 +168,14 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     return match;
   }
 
-  if (path_matches.empty()) return match;  // 404
+  if (path_matches.empty()) {  // 404, unless a fallback takes GET/HEAD
+    if (fallback_ && (method == Method::kGet || method == Method::kHead) &&
+        (!fallback_accepts_ || fallback_accepts_(path))) {
+      match.handler = &fallback_;
+      match.route = std::string(kFallbackRoute);
+    }
+    return match;
+  }
   bool allowed[static_cast<size_t>(Method::kOther) + 1] = {};
   for (const Node* node : path_matches) {
     for (const auto& leaf : node->leaves) {
@@ -177,6 +188,11 @@ Router::Match Router::Find(Method method, std::string_view path) const {
   }
   match.route = entries_[path_matches.front()->leaves.front().entry].pattern;
   return match;
+}
+
+void Router::SetFallback(Handler handler, PathFilter accepts) {
+  fallback_ = std::move(handler);
+  fallback_accepts_ = std::move(accepts);
 }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {

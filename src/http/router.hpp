@@ -16,6 +16,7 @@
 // concurrently from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,15 @@ class Router {
   // Every registered (method, pattern), in registration order.
   std::vector<std::pair<Method, std::string>> Routes() const;
 
+  // The handler for GET and HEAD requests whose path matches no route at all (a 404 miss; a 405
+  // miss stays a 405) and that `accepts` (the path as given to Find; empty: every path), e.g. the
+  // web UI's single-page-app answer. Find() reports it with the route kFallbackRoute and no
+  // parameters; paths it does not accept stay plain 404 misses. Start-up only; replaces an
+  // earlier fallback.
+  static constexpr std::string_view kFallbackRoute = "/{*}";
+  using PathFilter = std::function<bool(std::string_view path)>;
+  void SetFallback(Handler handler, PathFilter accepts = {});
+
  private:
   struct Node;
   struct Entry {
@@ -73,7 +83,9 @@ class Router {
   // Inserts entries_[index] into the trie.
   void Insert(size_t index);
 
-  std::vector<Entry> entries_;  // registration order; the trie refers to entries by index
+  std::vector<Entry> entries_;   // registration order; the trie refers to entries by index
+  Handler fallback_;             // empty: none
+  PathFilter fallback_accepts_;  // empty: every path
   std::unique_ptr<Node> root_;
 };
 

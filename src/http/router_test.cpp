@@ -209,3 +209,59 @@ TEST(RouterTest, CopyIsIndependentAndWorks) {
 
 }  // namespace
 }  // namespace reflector::http
+
+namespace reflector::http {
+namespace {
+
+std::string Answer(const Router& router, Method method, std::string_view path) {
+  Router::Match match = router.Find(method, path);
+  if (!match.found()) return "<miss>";
+  Request request;
+  return (*match.handler)(request).body;
+}
+
+TEST(RouterFallbackTest, AnswersGetAndHeadOnlyWhenNoRouteMatchesThePath) {
+  Router r = MakeRouter();
+  r.SetFallback(Named("fallback"));
+  EXPECT_EQ(Answer(r, Method::kGet, "/standup"), "fallback");
+  EXPECT_EQ(Answer(r, Method::kHead, "/standup/123"), "fallback");
+  EXPECT_EQ(r.Find(Method::kGet, "/standup").route, Router::kFallbackRoute);
+  EXPECT_THAT(r.Find(Method::kGet, "/standup").params, IsEmpty());
+  // Registered routes keep their handlers.
+  EXPECT_EQ(Answer(r, Method::kGet, "/health"), "health");
+  EXPECT_EQ(Answer(r, Method::kGet, "/v1/rooms/abc"), "get");
+  // Other methods on unknown paths stay 404.
+  EXPECT_FALSE(r.Find(Method::kPost, "/standup").found());
+  EXPECT_FALSE(r.Find(Method::kPost, "/standup").method_not_allowed());
+  // A path known for other methods stays a 405, not the fallback.
+  Router::Match wrong_method = r.Find(Method::kPut, "/v1/rooms");
+  EXPECT_TRUE(wrong_method.method_not_allowed());
+}
+
+TEST(RouterFallbackTest, PathsTheFilterRefusesStayPlainMisses) {
+  Router r = MakeRouter();
+  r.SetFallback(Named("fallback"), [](std::string_view path) { return !path.starts_with("/v1/"); });
+  EXPECT_EQ(Answer(r, Method::kGet, "/standup"), "fallback");
+  Router::Match refused = r.Find(Method::kGet, "/v1/nothing");
+  EXPECT_FALSE(refused.found());
+  EXPECT_FALSE(refused.method_not_allowed());
+  EXPECT_EQ(refused.route, "");
+  Router copy(r);
+  EXPECT_FALSE(copy.Find(Method::kGet, "/v1/nothing").found());
+  EXPECT_EQ(Answer(copy, Method::kGet, "/standup"), "fallback");
+}
+
+TEST(RouterFallbackTest, NoFallbackByDefaultAndCopiesKeepIt) {
+  Router plain = MakeRouter();
+  EXPECT_FALSE(plain.Find(Method::kGet, "/standup").found());
+  Router r = MakeRouter();
+  r.SetFallback(Named("fallback"));
+  Router copy(r);
+  EXPECT_EQ(Answer(copy, Method::kGet, "/x"), "fallback");
+  Router assigned;
+  assigned = r;
+  EXPECT_EQ(Answer(assigned, Method::kGet, "/x"), "fallback");
+}
+
+}  // namespace
+}  // namespace reflector::http

@@ -1,0 +1,490 @@
+// End-to-end tests of the web UI: the real `reflector serve` (REFLECTOR_BINARY), the fake Daily and
+// Whereby APIs (REFLECTOR_FAKE_PROVIDERS), Debian's Chromium. Registered in CTest as web_e2e.
+// Screenshots go to REFLECTOR_SCREENSHOTS when set; figures to stdout.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  apiClient,
+  launchBrowser,
+  makeSpeechWav,
+  startFakeProviders,
+  startServer,
+  stopAll,
+} from './harness.mjs';
+
+const BINARY = process.env.REFLECTOR_BINARY ?? '../build/reflector';
+const FAKES = process.env.REFLECTOR_FAKE_PROVIDERS ?? '../build/web/fake_providers';
+const SHOTS = process.env.REFLECTOR_SCREENSHOTS;
+const TIMEOUT = 20_000;
+
+let server;
+let api;
+let browser;
+const consoleErrors = [];
+
+function watchConsole(page, label) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`${label}: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`${label}: ${error.message}`));
+}
+
+async function newPage(label, options = {}) {
+  const context = await browser.newContext({ baseURL: server.base, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  if (label) watchConsole(page, label);
+  return { context, page };
+}
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function createRoom(body) {
+  const created = await api.post('/v1/rooms', body);
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  return created.json;
+}
+
+async function meetingOf(roomName) {
+  const meeting = await api.post(`/v1/rooms/${roomName}/meeting`, { allow_duplicated: false });
+  assert.equal(meeting.status, 200, JSON.stringify(meeting.json));
+  return meeting.json;
+}
+
+before(async () => {
+  const wav = makeSpeechWav();
+  const fakes = await startFakeProviders(FAKES);
+  server = await startServer(BINARY, {
+    DAILY_API_KEY: fakes.dailyKey,
+    DAILY_API_URL: fakes.dailyUrl,
+    WHEREBY_API_KEY: fakes.wherebyKey,
+    WHEREBY_API_URL: fakes.wherebyUrl,
+    // Whereby cloud recording needs a bucket to hand to Whereby (never used by these tests).
+    WHEREBY_STORAGE_AWS_BUCKET_NAME: 'e2e-whereby-bucket',
+    WHEREBY_STORAGE_AWS_REGION: 'us-east-1',
+    WHEREBY_STORAGE_AWS_ACCESS_KEY_ID: 'e2e-key-id',
+    WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY: 'e2e-secret',
+  });
+  api = apiClient(server.base);
+  browser = await launchBrowser(wav);
+});
+
+after(async () => {
+  await browser?.close();
+  await stopAll();
+});
+
+test('the binary serves the app: gzip, immutable assets, SPA fallback, API 404s kept', async () => {
+  const index = await fetch(`${server.base}/`, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(index.status, 200);
+  assert.equal(index.headers.get('content-encoding'), 'gzip');
+  assert.equal(index.headers.get('cache-control'), 'no-cache');
+  assert.ok(index.headers.get('vary').split(/,\s*/).includes('Accept-Encoding'), index.headers.get('vary'));
+  const html = await index.text();
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+  assert.ok(script, html);
+  const asset = await fetch(`${server.base}${script}`);
+  assert.equal(asset.status, 200);
+  assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.match(asset.headers.get('content-type'), /^text\/javascript/);
+  const etag = asset.headers.get('etag');
+  assert.equal((await fetch(`${server.base}${script}`, { headers: { 'If-None-Match': etag } })).status, 304);
+  const app = await fetch(`${server.base}/some-room/some-meeting`);
+  assert.equal(app.status, 200);
+  assert.match(await app.text(), /<div id="root">/);
+  for (const path of ['/v1/nothing', '/openapi.json/x', '/mock/a/b', '/assets/nope.js']) {
+    const miss = await fetch(`${server.base}${path}`);
+    assert.equal(miss.status, 404, path);
+    assert.deepEqual(await miss.json(), { detail: 'Not Found' }, path);
+  }
+  assert.equal((await fetch(`${server.base}/health`)).status, 200);
+});
+
+test('rooms: create, edit and delete through the UI', async () => {
+  const { context, page } = await newPage('rooms');
+  await page.goto('/rooms');
+  await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  await shot(page, 'rooms-empty');
+
+  await page.getByRole('button', { name: 'New room' }).click();
+  const form = page.getByRole('form', { name: 'New room' });
+  // Reserved names are refused before anything is sent.
+  await form.getByLabel('Room name').fill('Rooms');
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await form.getByText('"rooms" is reserved, choose another name').waitFor();
+
+  await form.getByLabel('Room name').fill('Team Standup!');
+  assert.equal(await form.getByLabel('Room name').inputValue(), 'team-standup');
+  const platforms = await form.getByLabel('Platform').locator('option').allTextContents();
+  assert.deepEqual(platforms.sort(), ['daily', 'mock', 'whereby']);
+  // Daily forces group mode and the trigger.
+  await form.getByLabel('Platform').selectOption('daily');
+  assert.equal(await form.getByLabel('Room mode').inputValue(), 'group');
+  assert.equal(await form.getByLabel('Recording trigger').inputValue(), 'automatic-2nd-participant');
+  assert.equal(await form.getByLabel('Room mode').isDisabled(), true);
+  await form.getByLabel('Recording type').selectOption('local');
+  assert.equal(await form.getByLabel('Recording trigger').inputValue(), 'none');
+  await form.getByLabel('Platform').selectOption('mock');
+  await form.getByLabel('Recording type').selectOption('none');
+  await form.getByLabel('Webhook URL').fill('https://example.com/hook');
+  await shot(page, 'rooms-new-room-form');
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await page.getByRole('link', { name: 'team-standup' }).waitFor();
+
+  let stored = await api.get('/v1/rooms/name/team-standup');
+  assert.equal(stored.status, 200);
+  assert.equal(stored.json.platform, 'mock');
+  assert.equal(stored.json.webhook_url, 'https://example.com/hook');
+  assert.equal(stored.json.is_locked, false);
+
+  // A duplicate name shows the server's message.
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.getByRole('form', { name: 'New room' }).getByLabel('Room name').fill('team-standup');
+  await page.getByRole('form', { name: 'New room' }).getByRole('button', { name: 'Create room' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Room name is not unique' }).waitFor();
+  // Chromium logs the refused request itself; that one is expected here, nothing else.
+  const conflict = consoleErrors.findIndex((m) => m.startsWith('rooms: ') && m.includes('status of 409'));
+  assert.notEqual(conflict, -1, consoleErrors.join('\n'));
+  consoleErrors.splice(conflict, 1);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
+  await page.getByRole('button', { name: 'Edit team-standup' }).click();
+  const edit = page.getByRole('form', { name: 'Edit room team-standup' });
+  await edit.getByLabel('Locked').check();
+  await edit.getByLabel('Skip the recording consent dialog').check();
+  await edit.getByRole('button', { name: 'Save room' }).click();
+  await edit.waitFor({ state: 'detached' });
+  await page.getByText('locked', { exact: false }).first().waitFor();
+  stored = await api.get('/v1/rooms/name/team-standup');
+  assert.equal(stored.json.is_locked, true);
+  assert.equal(stored.json.skip_consent, true);
+  await shot(page, 'rooms-list');
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Delete team-standup' }).click();
+  await page.getByRole('link', { name: 'team-standup' }).waitFor({ state: 'detached' });
+  assert.equal((await api.get('/v1/rooms/name/team-standup')).status, 404);
+  await context.close();
+});
+
+test('room page: unknown room says so', async () => {
+  const { context, page } = await newPage(null);
+  await page.goto('/no-such-room');
+  await page.getByRole('heading', { name: 'Room not found' }).waitFor();
+  await context.close();
+});
+
+test('mock call: two browsers see the count go 1 → 2 → 1 without reloading', async () => {
+  await createRoom({ name: 'mock-call', platform: 'mock', recording_type: 'none' });
+  const a = await newPage('mock-call A');
+  const b = await newPage('mock-call B');
+  await a.page.goto('/mock-call');
+  await b.page.goto('/mock-call');
+  const count = (page) => page.getByTestId('participant-count');
+  await count(a.page).filter({ hasText: '0 participants in the call' }).waitFor();
+
+  await a.page.getByLabel('Your name').fill('Alice');
+  await a.page.getByRole('button', { name: 'Join call' }).click();
+  await a.page.getByText('You are in the call.').waitFor();
+  await count(a.page).filter({ hasText: '1 participant in the call' }).waitFor();
+  await count(b.page).filter({ hasText: '1 participant in the call' }).waitFor();
+
+  await b.page.getByLabel('Your name').fill('Bob');
+  await b.page.getByRole('button', { name: 'Join call' }).click();
+  await count(a.page).filter({ hasText: '2 participants in the call' }).waitFor();
+  await count(b.page).filter({ hasText: '2 participants in the call' }).waitFor();
+  const names = await a.page.getByRole('list', { name: 'Participants in the call' }).getByRole('listitem').allTextContents();
+  assert.deepEqual(names.sort(), ['Alice', 'Bob']);
+  await shot(b.page, 'mock-room-two-participants');
+
+  await a.page.getByRole('button', { name: 'Leave call' }).click();
+  await count(a.page).filter({ hasText: '1 participant in the call' }).waitFor();
+  await count(b.page).filter({ hasText: '1 participant in the call' }).waitFor();
+
+  // The events went through the signed receiver: the meeting's num_clients follows them.
+  const meeting = await meetingOf('mock-call');
+  assert.equal(meeting.num_clients, 1);
+
+  // Closing Bob's tab leaves through sendBeacon.
+  await b.page.close({ runBeforeUnload: true });
+  const deadline = Date.now() + TIMEOUT;
+  let open = null;
+  while (Date.now() < deadline) {
+    open = await api.get(`/v1/meetings/${meeting.id}/participants`);
+    if (open.json.count === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(open.json.count, 0, JSON.stringify(open.json));
+
+  // Leaving the page inside the app leaves the call too.
+  await a.page.getByRole('button', { name: 'Join call' }).click();
+  await count(a.page).filter({ hasText: '1 participant in the call' }).waitFor();
+  await a.page.getByRole('link', { name: 'All rooms' }).click();
+  await a.page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  const until = Date.now() + TIMEOUT;
+  do {
+    open = await api.get(`/v1/meetings/${meeting.id}/participants`);
+    if (open.json.count === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < until);
+  assert.equal(open.json.count, 0, JSON.stringify(open.json));
+  await a.context.close();
+  await b.context.close();
+});
+
+test('mock call: Record uploads the microphone with progress', async (t) => {
+  await createRoom({ name: 'mock-record', platform: 'mock', recording_type: 'none' });
+  const meeting = await meetingOf('mock-record');
+  const probe = await fetch(`${server.base}/v1/mock/rooms/mock-record/recording`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'audio/wav' },
+    body: new Uint8Array(0),
+  });
+  if (probe.status === 404 && (await probe.json()).detail === 'Not Found') {
+    t.skip('POST /v1/mock/rooms/{room_name}/recording is not on this build (contract §7.1 item 5)');
+    return;
+  }
+  const { context, page } = await newPage('mock-record');
+  await page.goto('/mock-record');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.getByText('Recording the microphone…').waitFor();
+  // A couple of seconds of the fake microphone (the espeak-ng speech file).
+  await page.waitForTimeout(2500);
+  await page.getByRole('button', { name: 'Stop recording' }).click();
+  const uploaded = page.getByRole('status').filter({ hasText: 'Recording uploaded' });
+  await uploaded.waitFor();
+  const recordingId = (await uploaded.textContent()).match(/\(recording ([^)]+)\)/)?.[1];
+  assert.ok(recordingId, await uploaded.textContent());
+  const recordings = await api.get(`/v1/meetings/${meeting.id}/recordings`);
+  assert.equal(recordings.status, 200, JSON.stringify(recordings.json));
+  assert.ok(JSON.stringify(recordings.json).includes(recordingId), JSON.stringify(recordings.json));
+  await context.close();
+});
+
+test('mock call: Record/Stop posts the microphone recording (upload answered in the browser)', async () => {
+  // Until POST /v1/mock/rooms/{room}/recording is on this build, the browser's request is answered
+  // here with the contract's 202 {"recording_id"}, so the recording and upload code still runs.
+  await createRoom({ name: 'mock-record-ui', platform: 'mock', recording_type: 'none' });
+  const { context, page } = await newPage('mock-record-ui');
+  const uploads = [];
+  await page.route('**/v1/mock/rooms/mock-record-ui/recording', async (route) => {
+    const request = route.request();
+    uploads.push({ method: request.method(), type: request.headers()['content-type'], bytes: request.postDataBuffer()?.length ?? 0 });
+    await route.fulfill({ status: 202, contentType: 'application/json', body: '{"recording_id":"rec-from-test"}' });
+  });
+  await page.goto('/mock-record-ui');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.getByText('Recording the microphone…').waitFor();
+  // Two seconds of the fake microphone (the espeak-ng speech file).
+  await page.waitForTimeout(2000);
+  await page.getByRole('button', { name: 'Stop recording' }).click();
+  await page.getByRole('status').filter({ hasText: 'Recording uploaded (recording rec-from-test).' }).waitFor();
+  assert.equal(uploads.length, 1);
+  assert.equal(uploads[0].method, 'POST');
+  assert.match(uploads[0].type, /^audio\//);
+  assert.ok(uploads[0].bytes > 4000, `${uploads[0].bytes} bytes recorded`);
+  await shot(page, 'mock-room-recording-uploaded');
+  await context.close();
+});
+
+test('consent: dialog, Escape, accept and deny, remembered locally', async () => {
+  await createRoom({ name: 'consent-room', platform: 'mock', recording_type: 'cloud' });
+  const meeting = await meetingOf('consent-room');
+  const consentButton = 'Meeting is being recorded — give or refuse consent';
+
+  const a = await newPage('consent A');
+  await a.page.goto('/consent-room');
+  await a.page.getByRole('button', { name: consentButton }).click();
+  const dialog = a.page.getByRole('alertdialog');
+  await dialog.getByText("Can we have your permission to store this meeting's audio recording on our servers?").waitFor();
+  const focused = await a.page.evaluate(() => document.activeElement?.textContent);
+  assert.equal(focused, 'Yes, store the audio');
+  await shot(a.page, 'consent-dialog');
+  await a.page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await a.page.getByRole('button', { name: consentButton }).waitFor();
+
+  await a.page.getByRole('button', { name: consentButton }).click();
+  await a.page.getByRole('button', { name: 'Yes, store the audio' }).click();
+  await a.page.getByRole('status').filter({ hasText: 'Recording' }).waitFor();
+  assert.equal(await a.page.getByRole('button', { name: consentButton }).count(), 0);
+  const stored = await a.page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(stored), [`${meeting.id}|T`]);
+  await a.page.reload();
+  await a.page.getByRole('status').filter({ hasText: 'Recording' }).waitFor();
+  assert.equal(await a.page.getByRole('button', { name: consentButton }).count(), 0);
+
+  const b = await newPage('consent B');
+  await b.page.goto('/consent-room');
+  await b.page.getByRole('button', { name: consentButton }).click();
+  await b.page.getByRole('button', { name: 'No, delete after transcription' }).click();
+  await b.page.getByRole('alertdialog').waitFor({ state: 'detached' });
+  assert.equal(await b.page.getByRole('button', { name: consentButton }).count(), 0);
+  assert.equal(await b.page.getByRole('status').filter({ hasText: 'Recording' }).count(), 0);
+  const denied = await b.page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(denied), [`${meeting.id}|F`]);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('Daily room: join endpoint, then the prebuilt iframe on the room URL (stubbed host)', async () => {
+  await createRoom({ name: 'daily-room', platform: 'daily', recording_type: 'none' });
+  const { context, page } = await newPage(null);
+  const dailyRequests = [];
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*daily\.co\//, (route) => {
+    dailyRequests.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>stub daily</title>' });
+  });
+  const join = page.waitForResponse((r) => r.url().includes('/join') && r.request().method() === 'POST');
+  await page.goto('/daily-room');
+  const joined = await (await join).json();
+  assert.match(joined.room_url, /^https:\/\/reflector-test\.daily\.co\//);
+  const frame = page.locator('iframe[title="Daily video call: daily-room"]');
+  await frame.waitFor();
+  const src = await frame.getAttribute('src');
+  assert.ok(src.startsWith(joined.room_url.split('?')[0]), `${src} vs ${joined.room_url}`);
+  assert.ok(dailyRequests.some((u) => u.startsWith('https://reflector-test.daily.co/')), dailyRequests.join('\n'));
+  await context.close();
+});
+
+test('Daily room: consent dialog over the call, denial posted and remembered', async () => {
+  await createRoom({ name: 'daily-consent', platform: 'daily', recording_type: 'cloud' });
+  const meeting = await meetingOf('daily-consent');
+  const { context, page } = await newPage(null);
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*daily\.co\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>stub daily</title>' }),
+  );
+  await page.goto('/daily-consent');
+  await page.locator('iframe[title="Daily video call: daily-consent"]').waitFor();
+  await page.getByRole('button', { name: 'Meeting is being recorded — give or refuse consent' }).click();
+  await page.getByRole('alertdialog').waitFor();
+  const inert = await page.evaluate(() => document.querySelector('iframe')?.closest('[inert]') !== null);
+  assert.ok(inert, 'the call is inert while the dialog is open');
+  const posted = page.waitForResponse((r) => r.url().endsWith(`/v1/meetings/${meeting.id}/consent`));
+  await page.getByRole('button', { name: 'No, delete after transcription' }).click();
+  const answer = await posted;
+  assert.equal(answer.status(), 200);
+  assert.deepEqual(JSON.parse(answer.request().postData()), { consent_given: false });
+  await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+  const stored = await page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(stored), [`${meeting.id}|F`]);
+  await context.close();
+});
+
+test('Whereby room: the documented iframe embed of the room URL (stubbed host)', async () => {
+  await createRoom({ name: 'whereby-room', platform: 'whereby', recording_type: 'none' });
+  const meeting = await meetingOf('whereby-room');
+  const { context, page } = await newPage(null);
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*whereby\.com\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>stub whereby</title>' }),
+  );
+  await page.goto('/whereby-room');
+  const frame = page.locator('iframe[title="Whereby video call: whereby-room"]');
+  await frame.waitFor();
+  const src = new URL(await frame.getAttribute('src'));
+  const expected = new URL(meeting.host_room_url || meeting.room_url);
+  assert.equal(src.origin + src.pathname, expected.origin + expected.pathname);
+  assert.ok(src.searchParams.has('embed'));
+  assert.match(await frame.getAttribute('allow'), /microphone/);
+  await context.close();
+});
+
+test('Whereby room: consent overlay over the call; the iframe cannot take focus from the dialog', async () => {
+  await createRoom({ name: 'whereby-consent', platform: 'whereby', recording_type: 'cloud' });
+  const meeting = await meetingOf('whereby-consent');
+  const { context, page } = await newPage(null);
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*whereby\.com\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><button>stub</button>' }),
+  );
+  await page.goto('/whereby-consent');
+  const frame = page.locator('iframe[title="Whereby video call: whereby-consent"]');
+  await frame.waitFor();
+  const button = page.getByRole('button', { name: 'Meeting is being recorded — give or refuse consent' });
+  const box = await button.boundingBox();
+  assert.ok(box && Math.round(box.y) === 56 && Math.round(box.x) === 8, JSON.stringify(box));
+  await button.click();
+  await page.getByRole('alertdialog').waitFor();
+  assert.equal(await frame.getAttribute('inert'), '');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Yes, store the audio');
+  await page.keyboard.press('Tab');
+  const inDialog = await page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null || document.activeElement?.tagName !== 'IFRAME');
+  assert.ok(inDialog, 'focus moved into the call iframe');
+  await page.getByRole('button', { name: 'Yes, store the audio' }).click();
+  await page.getByRole('status').filter({ hasText: 'Recording' }).waitFor();
+  assert.equal(await frame.getAttribute('inert'), null);
+  const stored = await page.evaluate(() => localStorage.getItem('recording_consent_meetings'));
+  assert.deepEqual(JSON.parse(stored), [`${meeting.id}|T`]);
+  await context.close();
+});
+
+test('transcripts page: search box, and a clear message while the API is missing', async () => {
+  const { context, page } = await newPage(null);
+  await page.goto('/transcripts');
+  await page.getByRole('heading', { name: 'Transcripts' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).waitFor();
+  const listed = await api.get('/v1/transcripts');
+  if (listed.status === 404) {
+    await page.getByText('Transcripts are not available on this server yet.').waitFor();
+  } else {
+    assert.equal(listed.status, 200, JSON.stringify(listed.json));
+    await page.getByRole('list', { name: 'Transcripts' }).waitFor();
+  }
+  await context.close();
+});
+
+test('usable at 360 px: no horizontal scrolling, controls on screen', async () => {
+  await createRoom({ name: 'narrow-room', platform: 'mock', recording_type: 'cloud' });
+  const { context, page } = await newPage('narrow', { viewport: { width: 360, height: 740 } });
+  for (const path of ['/rooms', '/narrow-room']) {
+    await page.goto(path);
+    await page.getByRole('button').first().waitFor();
+    if (path === '/rooms') await page.getByRole('button', { name: 'New room' }).click();
+    else await page.getByRole('button', { name: 'Join call' }).waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path}: page is ${width}px wide`);
+    for (const button of await page.getByRole('button').all()) {
+      const box = await button.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${path}: ${await button.textContent()} off screen`);
+    }
+    await shot(page, `narrow-${path === '/rooms' ? 'rooms' : 'mock-room'}`);
+  }
+  await context.close();
+});
+
+test('mock room page first load: bytes and time to interactive', async () => {
+  await createRoom({ name: 'perf-room', platform: 'mock', recording_type: 'none' });
+  const { context, page } = await newPage('perf');
+  const client = await context.newCDPSession(page);
+  await client.send('Network.enable');
+  let bytes = 0;
+  const scripts = { count: 0, bytes: 0 };
+  const types = new Map();
+  client.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
+  client.on('Network.loadingFinished', (e) => {
+    bytes += e.encodedDataLength;
+    if (types.get(e.requestId) === 'Script') {
+      scripts.count++;
+      scripts.bytes += e.encodedDataLength;
+    }
+  });
+  const started = Date.now();
+  await page.goto('/perf-room');
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  await page.getByTestId('participant-count').filter({ hasText: 'in the call' }).waitFor();
+  const interactive = Date.now() - started;
+  const figures = { transferredBytes: bytes, scriptBytes: scripts.bytes, scripts: scripts.count, timeToInteractiveMs: interactive };
+  console.log(`mock room first load: ${JSON.stringify(figures)}`);
+  if (process.env.REFLECTOR_PERF_OUT) writeFileSync(process.env.REFLECTOR_PERF_OUT, JSON.stringify(figures, null, 2));
+  assert.ok(scripts.bytes < 300 * 1024, `${scripts.bytes} bytes of JavaScript`);
+  await context.close();
+});
+
+test('no console errors on the app pages', () => {
+  assert.deepEqual(consoleErrors, []);
+});
