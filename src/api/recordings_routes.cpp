@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -263,6 +264,98 @@ struct Handlers {
     return http::Response::Json(200, TranscriptToJson(*t, RoomNameOf(session, t->room_id)));
   }
 
+  // The transcript with its stored audio, or the response that says why there is none.
+  struct Audio {
+    store::Transcript transcript;
+    std::optional<http::Response> refusal;
+  };
+  Audio LoadAudio(http::Request& request) {
+    Audio out;
+    auto caller = OptionalUser(ctx.auth, request);
+    if (!caller) {
+      out.refusal = ErrorResponse(caller.error());
+      return out;
+    }
+    auto session = ctx.db.Acquire();
+    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
+    if (!t) {
+      out.refusal = ErrorResponse(t.error());
+      return out;
+    }
+    if (!CanRead(*t, *caller)) {
+      out.refusal = http::Response::Detail(403, "Not authorized");
+    } else if (t->audio_deleted.value_or(false) || !t->audio_key) {
+      out.refusal = http::Response::Detail(404, "Audio not found");
+    }
+    out.transcript = std::move(*t);
+    return out;
+  }
+
+  http::Response AudioMp3(http::Request& request) {
+    Audio audio = LoadAudio(request);
+    if (audio.refusal) return std::move(*audio.refusal);
+    if (options.storage == nullptr) return http::Response::Detail(404, "Audio not found");
+    const std::string& key = *audio.transcript.audio_key;
+    auto info = options.storage->Head(key);
+    if (!info) {
+      if (info.error().code == Code::kNotFound) {
+        return http::Response::Detail(404, "Audio not found");
+      }
+      return ErrorResponse(info.error());
+    }
+    const int64_t size = info->size;
+    int64_t first = 0;
+    int64_t last = size - 1;
+    bool partial = false;
+    if (auto range = request.GetHeader("Range")) {
+      // One range: bytes=a-b, bytes=a- or bytes=-n (RFC 9110 §14.1.2).
+      std::string_view r = *range;
+      const bool ok_prefix = r.substr(0, 6) == "bytes=" && r.find(',') == std::string_view::npos;
+      const size_t dash = r.find('-');
+      int64_t a = -1, b = -1;
+      if (ok_prefix && dash != std::string_view::npos) {
+        auto num = [](std::string_view text, int64_t& v) {
+          if (text.empty()) return true;
+          auto [p, e] = std::from_chars(text.data(), text.data() + text.size(), v);
+          return e == std::errc() && p == text.data() + text.size();
+        };
+        if (num(r.substr(6, dash - 6), a) && num(r.substr(dash + 1), b)) {
+          if (a < 0 && b > 0) {  // suffix: the last b bytes
+            first = std::max<int64_t>(0, size - b);
+            partial = true;
+          } else if (a >= 0) {
+            first = a;
+            if (b >= 0) last = std::min(b, size - 1);
+            partial = true;
+          }
+        }
+      }
+      if (partial && (first >= size || first > last)) {
+        auto refused = http::Response::Detail(416, "Range not satisfiable");
+        refused.SetHeader("Content-Range", fmt::format("bytes */{}", size));
+        return refused;
+      }
+    }
+    auto bytes = options.storage->GetRange(key, first, last - first + 1);
+    if (!bytes) return ErrorResponse(bytes.error());
+    auto response = http::Response::Text(partial ? 206 : 200, std::move(*bytes), "audio/mpeg");
+    response.SetHeader("Accept-Ranges", "bytes");
+    if (partial)
+      response.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
+    return response;
+  }
+
+  http::Response Waveform(http::Request& request) {
+    Audio audio = LoadAudio(request);
+    if (audio.refusal) return std::move(*audio.refusal);
+    json data = json::array();
+    if (audio.transcript.waveform) {
+      auto parsed = json::parse(*audio.transcript.waveform, nullptr, false);
+      if (parsed.is_array()) data = std::move(parsed);
+    }
+    return http::Response::Json(200, {{"data", data}});
+  }
+
   http::Response Upload(http::Request& request) {
     auto caller = OptionalUser(ctx.auth, request);
     if (!caller) return ErrorResponse(caller.error());
@@ -502,6 +595,33 @@ void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
                 {"403", ErrorResponseDoc("Not authorized")},
                 {"404", ErrorResponseDoc("Transcript not found")}}}},
              [h](http::Request& request) { return h->GetTranscript(request); });
+
+  routes.Add(http::Method::kGet, "/v1/transcripts/{transcript_id}/audio/mp3",
+             {{"summary", "The transcript's audio (MP3); Range requests supported, HEAD too"},
+              {"tags", {"transcripts"}},
+              {"responses",
+               {{"200",
+                 {{"description", "The whole file"},
+                  {"content",
+                   {{"audio/mpeg", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+                {"206", {{"description", "The requested range"}}},
+                {"403", ErrorResponseDoc("Not authorized")},
+                {"404", ErrorResponseDoc("Transcript or audio not found (also once deleted)")},
+                {"416", ErrorResponseDoc("Range not satisfiable")}}}},
+             [h](http::Request& request) { return h->AudioMp3(request); });
+
+  routes.Add(
+      http::Method::kGet, "/v1/transcripts/{transcript_id}/audio/waveform",
+      {{"summary", "The transcript's waveform: peaks 0..1 over its length"},
+       {"tags", {"transcripts"}},
+       {"responses",
+        {{"200",
+          Doc("Peaks",
+              {{"type", "object"},
+               {"properties", {{"data", {{"type", "array"}, {"items", {{"type", "number"}}}}}}}})},
+         {"403", ErrorResponseDoc("Not authorized")},
+         {"404", ErrorResponseDoc("Transcript or audio not found")}}}},
+      [h](http::Request& request) { return h->Waveform(request); });
 
   routes.Add(
       http::Method::kPost, kUploadRoute,

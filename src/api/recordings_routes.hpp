@@ -2,6 +2,8 @@
 //   POST /v1/transcripts                                  a transcript for an upload
 //   POST /v1/transcripts/{transcript_id}/record/upload    its audio, in chunks
 //   GET  /v1/transcripts/{transcript_id}                  the transcript
+//   GET|HEAD /v1/transcripts/{transcript_id}/audio/mp3    its audio (Range supported)
+//   GET  /v1/transcripts/{transcript_id}/audio/waveform   its waveform peaks
 //   GET  /v1/meetings/{meeting_id}/recordings             a meeting's recordings and their state
 //   POST /v1/mock/rooms/{room_name}/recording             the mock platform's recording
 #pragma once
@@ -12,6 +14,7 @@
 
 #include "api/context.hpp"
 #include "api/routes.hpp"
+#include "storage/object_storage.hpp"
 
 namespace reflector::api {
 
@@ -19,6 +22,7 @@ struct RecordingRoutesOptions {
   std::string data_dir;                          // DATA_DIR: uploads land under it
   size_t max_mock_recording_bytes = 100u << 20;  // body limit of the mock recording route
   std::function<void()> notify_jobs;             // wakes in-process workers (may be empty)
+  storage::ObjectStorage* storage = nullptr;     // where transcripts' MP3s are stored
 };
 
 // The largest upload chunk accepted (Reflector's web client sends ≤ 50 MiB) plus room for the

@@ -23,6 +23,7 @@
 #include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
 #include "app/job_handlers.hpp"
+#include "app/storages.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -83,6 +84,12 @@ int Serve(const Config& given_config) {
   platforms::PlatformRegistry platforms(platforms::PlatformContext{config, transport, clock});
   platforms::RegisterBuiltinPlatforms(platforms);
 
+  auto storages = BuildStorages(config);
+  if (!storages) {
+    spdlog::error("{}", storages.error().message);
+    return kExitUsage;
+  }
+
   Metrics metrics;
   http::Router router;
   api::ApiRoutes routes(router, "Reflector", REFLECTOR_VERSION);
@@ -108,8 +115,9 @@ int Serve(const Config& given_config) {
   api::RegisterRoomRoutes(routes, context);
   api::RegisterJobRoutes(routes, context);
   api::RegisterWebhookRoutes(routes, context);
-  api::RegisterRecordingRoutes(routes, context,
-                               {config.data_dir, kMaxMockRecordingBytes, notify_jobs});
+  api::RegisterRecordingRoutes(
+      routes, context,
+      {config.data_dir, kMaxMockRecordingBytes, notify_jobs, storages->ours.get()});
   api::RegisterMockCallRoutes(routes, context, router);
   api::RegisterWebApiRoutes(routes, context);
   api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
@@ -152,7 +160,8 @@ int Serve(const Config& given_config) {
   if (config.worker_threads > 0) {
     job_runner = std::make_unique<jobs::JobRunner>(
         **db, clock, JobRunnerOptionsFrom(config, config.worker_threads), &metrics);
-    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock, platforms, config, transport});
+    RegisterJobHandlers(*job_runner,
+                        JobHandlerDeps{**db, clock, platforms, config, transport, *storages});
     runner_for_notify = job_runner.get();
     if (auto started = job_runner->Start(); !started) {
       spdlog::error("{}", started.error().ToString());

@@ -6,6 +6,8 @@
 
 #include "platforms/daily/daily_client.hpp"
 #include "platforms/mock/mock_client.hpp"
+#include "recordings/polls.hpp"
+#include "recordings/recording_processor.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
 #include "tracking/deactivation.hpp"
@@ -14,27 +16,35 @@
 namespace reflector::app {
 namespace {
 
-// Moves to the recording repository when that lands with the webhook receivers.
-constexpr std::string_view kSelectRecordingStatus = "SELECT status FROM recording WHERE id = :id";
-
-// recording.process {"recording_id": "..."}: for now it only checks that the recording exists and
-// records that it ran (the job row itself, succeeded, is the record); transcription arrives with
-// the pipeline (contract §7).
+// recording.process {"recording_id": "..."}: recordings/recording_processor.hpp.
 Status ProcessRecording(const JobHandlerDeps& deps, const jobs::JobContext& job) {
   const auto id = job.payload.find("recording_id");
   if (id == job.payload.end() || !id->is_string() || id->get<std::string>().empty()) {
     return Err(Code::kInvalidArgument, "payload needs a \"recording_id\" string");
   }
-  const std::string recording_id = id->get<std::string>();
-  auto session = deps.db.Acquire();
-  auto row = store::QueryOptional(session, kSelectRecordingStatus,
-                                  store::SqlParams().Text("id", recording_id), 1);
-  if (!row) return Err(row.error());
-  if (!*row) return Err(jobs::PermanentFailure("recording " + recording_id + " does not exist"));
-  spdlog::info(
-      "recording.process ran for recording {} (status {}, attempt {}); processing is "
-      "not implemented yet",
-      recording_id, (**row)[0].value_or("?"), job.attempt);
+  recordings::ProcessorDeps processor{deps.db,
+                                      deps.clock,
+                                      deps.config,
+                                      deps.platforms,
+                                      *deps.storages.ours,
+                                      deps.storages.daily_bucket.get(),
+                                      deps.storages.whereby_bucket.get()};
+  return recordings::ProcessRecording(processor, id->get<std::string>(),
+                                      {job.attempt, job.max_attempts});
+}
+
+// daily.recordings_poll (periodic): recordings no webhook announced (reference §6.4).
+Status PollDailyRecordings(const JobHandlerDeps& deps) {
+  auto daily = deps.platforms.GetAs<platforms::DailyClient>(platforms::kDaily);
+  if (!daily) return Err(jobs::PermanentFailure(daily.error().message));
+  tracking::ApplyOptions options;
+  options.daily_bucket = deps.config.daily.storage_bucket;
+  options.whereby_bucket = deps.config.whereby.storage_bucket;
+  auto report = recordings::PollDailyRecordings(deps.db, deps.clock, **daily, options);
+  if (!report) return Err(report.error());
+  if (report->queued > 0) {
+    spdlog::info("Daily recordings poll: {} listed, {} newly queued", report->seen, report->queued);
+  }
   return Ok();
 }
 
@@ -146,6 +156,18 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
   runner.Register(std::string(store::job_kind::kMeetingDeactivation),
                   [deps](const jobs::JobContext&) { return DeactivateMeetings(deps); });
   runner.AddPeriodic(std::string(store::job_kind::kDailyPresenceSweep), kPresenceSweepInterval);
+  // Daily's recordings list, when Daily and its bucket are configured: every 180 s with a webhook
+  // secret (the webhook is the fast path), else every 15 s (reference §6.1).
+  if (deps.config.daily.configured() && !deps.config.daily.storage_bucket.empty()) {
+    runner.Register(std::string(store::job_kind::kDailyRecordingsPoll),
+                    [deps](const jobs::JobContext&) { return PollDailyRecordings(deps); });
+    const int seconds = deps.config.recordings.daily_poll_seconds > 0
+                            ? deps.config.recordings.daily_poll_seconds
+                        : deps.config.daily.webhook_secret.empty() ? 15
+                                                                   : 180;
+    runner.AddPeriodic(std::string(store::job_kind::kDailyRecordingsPoll),
+                       std::chrono::seconds(seconds));
+  }
   runner.AddPeriodic(std::string(store::job_kind::kMeetingDeactivation), kDeactivationInterval);
 }
 

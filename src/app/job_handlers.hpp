@@ -3,6 +3,7 @@
 // here once and runs wherever workers run.
 #pragma once
 
+#include "app/storages.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "jobs/job_runner.hpp"
@@ -19,6 +20,7 @@ struct JobHandlerDeps {
   platforms::PlatformRegistry& platforms;  // Daily presence, the mock platform's signer
   const Config& config;                    // BASE_URL (where the mock platform delivers events)
   net::HttpTransport& transport;           // outbound HTTP to our own webhook (mock platform)
+  const Storages& storages;                // our storage and the providers' buckets
 };
 
 // How often the periodic jobs run (contract §6, reference §6.1).

@@ -9,6 +9,7 @@
 #include "app/app.hpp"
 #include "app/database_setup.hpp"
 #include "app/job_handlers.hpp"
+#include "app/storages.hpp"
 #include "core/log.hpp"
 #include "jobs/job_runner.hpp"
 #include "net/curl_transport.hpp"
@@ -40,8 +41,13 @@ int Worker(const Config& config) {
   net::RetryingTransport transport(curl, clock);
   platforms::PlatformRegistry platforms(platforms::PlatformContext{config, transport, clock});
   platforms::RegisterBuiltinPlatforms(platforms);
+  auto storages = BuildStorages(config);
+  if (!storages) {
+    spdlog::error("{}", storages.error().message);
+    return kExitUsage;
+  }
   jobs::JobRunner runner(**db, clock, JobRunnerOptionsFrom(config, threads));
-  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms, config, transport});
+  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms, config, transport, *storages});
   if (auto started = runner.Start(); !started) {
     spdlog::error("{}", started.error().ToString());
     return kExitFailure;

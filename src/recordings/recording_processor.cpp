@@ -13,6 +13,7 @@
 #include "core/ids.hpp"
 #include "jobs/job_runner.hpp"
 #include "media/audio.hpp"
+#include "media/ffmpeg.hpp"
 #include "net/safe_download.hpp"
 #include "platforms/daily/daily_client.hpp"
 #include "recordings/pcm_source.hpp"
@@ -36,8 +37,14 @@ struct Input {
   std::string role;            // for messages: "track 2 of recording …"
 };
 
-bool IsPermanentCode(Code code) {
-  switch (code) {
+// Bad input and refusals fail at once; transient trouble (5xx, timeouts, a database hiccup) is
+// retried by the queue. An upstream 4xx other than 408/429 is a refusal.
+bool IsPermanent(const Error& error) {
+  if (error.code == Code::kBadGateway) {
+    return error.upstream_status >= 400 && error.upstream_status < 500 &&
+           error.upstream_status != 408 && error.upstream_status != 429;
+  }
+  switch (error.code) {
     case Code::kInvalidArgument:
     case Code::kNotFound:
     case Code::kPermissionDenied:
@@ -373,7 +380,7 @@ Status ProcessRecording(const ProcessorDeps& deps, const std::string& recording_
   auto ran = Run(deps, rec);
   if (ran) return Ok();
   const Error& error = ran.error();
-  const bool permanent = IsPermanentCode(error.code);
+  const bool permanent = IsPermanent(error);
   const bool last = attempt.attempt >= attempt.max_attempts;
   if (permanent || last) {
     spdlog::warn("recording {} failed: {}", recording_id, error.ToString());

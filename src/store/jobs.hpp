@@ -46,6 +46,8 @@ inline constexpr std::string_view kDailyPresenceSweep = "daily.presence_sweep";
 // {"recording_id", "room_name", "key", "start_ts"}: the mock platform delivers its signed
 // recording.ready-to-download to POST /v1/mock/webhook (contract §7.1 item 5).
 inline constexpr std::string_view kMockRecordingDelivery = "mock.deliver_recording";
+// {} ; periodic when Daily and its bucket are configured: Daily's recordings list (reference §6.4).
+inline constexpr std::string_view kDailyRecordingsPoll = "daily.recordings_poll";
 }  // namespace job_kind
 
 struct NewJob {

@@ -96,6 +96,12 @@ std::string Multipart(const std::string& boundary, const std::string& data,
          content_type + "\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
 }
 
+fakes::FakeS3Server::Options S3Options() {
+  fakes::FakeS3Server::Options options;
+  options.buckets = {"daily-bucket", "whereby-bucket"};
+  return options;
+}
+
 class RecordingsE2E : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -109,16 +115,16 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
         {"DAILY_API_URL", daily_.api_url()},
         {"DAILY_WEBHOOK_SECRET", kDailySecret},
         {"DAILYCO_STORAGE_AWS_BUCKET_NAME", "daily-bucket"},
-        {"DAILYCO_STORAGE_AWS_REGION", "us-west-2"},
-        {"DAILYCO_STORAGE_AWS_ACCESS_KEY_ID", s3_.access_key_id()},
-        {"DAILYCO_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.secret_access_key()},
-        {"DAILYCO_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint_url()},
+        {"DAILYCO_STORAGE_AWS_REGION", "us-east-1"},
+        {"DAILYCO_STORAGE_AWS_ACCESS_KEY_ID", s3_.options().access_key_id},
+        {"DAILYCO_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.options().secret_access_key},
+        {"DAILYCO_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint()},
         {"WHEREBY_WEBHOOK_SECRET", kWherebySecret},
         {"WHEREBY_STORAGE_AWS_BUCKET_NAME", "whereby-bucket"},
         {"WHEREBY_STORAGE_AWS_REGION", "us-east-1"},
-        {"WHEREBY_STORAGE_AWS_ACCESS_KEY_ID", s3_.access_key_id()},
-        {"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.secret_access_key()},
-        {"WHEREBY_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint_url()},
+        {"WHEREBY_STORAGE_AWS_ACCESS_KEY_ID", s3_.options().access_key_id},
+        {"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.options().secret_access_key},
+        {"WHEREBY_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint()},
         {"DOWNLOAD_ALLOWED_HOSTS", "127.0.0.1"},
         {"TRANSCRIPT_BACKEND", "none"},
         {"WORKER_THREADS", "2"},
@@ -202,7 +208,7 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
 
   fakes::FakeDailyServer daily_;
   fakes::FakeFileServer files_;
-  fakes::FakeS3Server s3_;
+  fakes::FakeS3Server s3_{S3Options()};
   std::unique_ptr<ReflectorServer> server_;
   std::unique_ptr<store::Database> db_;
 };
@@ -325,7 +331,7 @@ TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
     if (r["status"] == "failed") errors.push_back(r["error"].get<std::string>());
     if (r["status"] == "ready") ++ready;
   }
-  EXPECT_THAT(errors, ::testing::Contains("no audio stream in the file"));
+  EXPECT_THAT(errors, ::testing::Contains(::testing::HasSubstr("no audio stream in the file")));
   EXPECT_EQ(errors.size(), 2u) << recs.dump();
   // The truncated file decodes up to the damage.
   EXPECT_EQ(ready, 1) << recs.dump();
@@ -437,6 +443,36 @@ TEST_P(RecordingsE2E, WherebyRecordingComesFromTheWherebyBucket) {
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0]["status"], "ready") << recs.dump() << server_->Output();
   EXPECT_EQ(recs[0]["platform"], "whereby");
+}
+
+TEST_P(RecordingsE2E, BucketRefusalsAndMissingObjectsFailAtOnce) {
+  s3_.PutObject("whereby-bucket", "present.mp4", Fixtures::Get().speech_mp4);
+  Start({{"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", "not-the-secret"}});
+  SeedProviderMeeting("m-refused", "whereby", "/refused-1", "777");
+  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  for (auto [event, file] : {std::pair{"wb-a", "present.mp4"}, std::pair{"wb-b", "absent.mp4"}}) {
+    const std::string body =
+        std::string(R"({"id":")") + event + R"(","apiVersion":"1.0","createdAt":")" +
+        FormatIso8601(std::chrono::system_clock::now()) +
+        R"(","type":"recording.finished","data":{"meetingId":"777","roomName":"/refused-1","recordingId":")" +
+        event + R"(","filename":")" + file + R"(","status":"completed"}})";
+    auto r = api().Post("/v1/whereby",
+                        {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
+                        body, "application/json");
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const json recs = WaitForRecordings("m-refused", 2);
+  ASSERT_EQ(recs.size(), 2u);
+  for (const auto& r : recs) {
+    EXPECT_EQ(r["status"], "failed") << recs.dump();
+    EXPECT_THAT(r["error"].get<std::string>(), ::testing::HasSubstr("refused our signature"));
+  }
+  // No retry storm: a refusal is not retried with backoff.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_EQ(api().Get("/health")->status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecordingsE2E, ::testing::Values("sqlite", "postgres"));

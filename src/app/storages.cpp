@@ -1,0 +1,63 @@
+#include "app/storages.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/local_storage.hpp"
+#include "storage/s3_storage.hpp"
+
+namespace reflector::app {
+namespace {
+
+std::string Or(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
+
+std::unique_ptr<storage::ObjectStorage> ProviderBucket(const char* what, storage::S3Config config) {
+  if (config.bucket.empty()) return nullptr;
+  auto made = storage::S3Storage::Create(std::move(config));
+  if (!made) {
+    spdlog::warn("{} bucket not usable: {}", what, made.error().message);
+    return nullptr;
+  }
+  return std::move(*made);
+}
+
+}  // namespace
+
+Result<Storages> BuildStorages(const Config& config) {
+  Storages out;
+  if (config.storage.backend == "aws") {
+    storage::S3Config s3;
+    s3.bucket = config.storage.bucket;
+    s3.region = config.storage.region;
+    s3.access_key_id = config.storage.access_key_id;
+    s3.secret_access_key = config.storage.secret_access_key;
+    s3.endpoint_url = config.storage.endpoint_url;
+    auto made = storage::S3Storage::Create(std::move(s3));
+    if (!made) {
+      return Err(Code::kInvalidArgument, "TRANSCRIPT_STORAGE_BACKEND=aws: " + made.error().message);
+    }
+    out.ours = std::move(*made);
+  } else {
+    out.ours = std::make_unique<storage::LocalStorage>(config.data_dir);
+  }
+
+  storage::S3Config daily;
+  daily.bucket = config.daily.storage_bucket;
+  daily.region = Or(config.daily.storage_region, "us-east-1");
+  daily.access_key_id = Or(config.recordings.daily_access_key_id, config.storage.access_key_id);
+  daily.secret_access_key =
+      Or(config.recordings.daily_secret_access_key, config.storage.secret_access_key);
+  daily.endpoint_url = config.recordings.daily_endpoint_url;
+  out.daily_bucket = ProviderBucket("Daily (DAILYCO_STORAGE_AWS_BUCKET_NAME)", std::move(daily));
+
+  storage::S3Config whereby;
+  whereby.bucket = config.whereby.storage_bucket;
+  whereby.region = Or(config.whereby.storage_region, "us-east-1");
+  whereby.access_key_id = config.whereby.storage_access_key_id;
+  whereby.secret_access_key = config.whereby.storage_secret_access_key;
+  whereby.endpoint_url = config.recordings.whereby_endpoint_url;
+  out.whereby_bucket =
+      ProviderBucket("Whereby (WHEREBY_STORAGE_AWS_BUCKET_NAME)", std::move(whereby));
+  return out;
+}
+
+}  // namespace reflector::app
