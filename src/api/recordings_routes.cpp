@@ -20,6 +20,7 @@
 #include "core/ids.hpp"
 #include "core/json_writer.hpp"
 #include "core/time_format.hpp"
+#include "pipeline/transcript_text.hpp"
 #include "store/jobs.hpp"
 #include "store/meetings.hpp"
 #include "store/recordings.hpp"
@@ -91,7 +92,13 @@ json TranscriptSchema() {
             {"room_name", nstr},
             {"audio_deleted", {{"type", "boolean"}, {"nullable", true}}},
             {"participants", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-            {"error", nstr}}},
+            {"error", nstr},
+            {"transcript_format",
+             {{"type", "string"}, {"enum", {"text", "text-timestamped", "webvtt-named", "json"}}}},
+            {"transcript",
+             {{"description",
+               "GET one transcript only: a string, or for json a list of {speaker, "
+               "speaker_name, text, start, end}"}}}}},
           {"required", {"id", "name", "status", "source_kind", "created_at"}}};
 }
 
@@ -254,6 +261,45 @@ struct Handlers {
     return http::Response::Json(200, TranscriptToJson(t, std::nullopt));
   }
 
+  http::Response ListTranscripts(http::Request& request) {
+    auto caller = RequireUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    ValidationErrors errors;
+    auto page = QueryInt(request, "page", 1, 1, 1'000'000, errors);
+    auto size = QueryInt(request, "size", 50, 1, 100, errors);
+    auto source_kind = request.QueryParam("source_kind");
+    if (source_kind && *source_kind != "room" && *source_kind != "live" && *source_kind != "file") {
+      errors.Add({"query", "source_kind"}, LiteralErrorMessage({"room", "live", "file"}),
+                 "literal_error");
+    }
+    auto sort_by = request.QueryParam("sort_by");
+    if (sort_by && *sort_by != "created_at" && *sort_by != "change_seq") {
+      errors.Add({"query", "sort_by"}, LiteralErrorMessage({"created_at", "change_seq"}),
+                 "literal_error");
+    }
+    if (!errors.empty()) return errors.ToResponse();
+    store::TranscriptFilter filter;
+    filter.user_id = caller->user_id;
+    filter.room_id = request.QueryParam("room_id");
+    filter.source_kind = source_kind;
+    auto term = request.QueryParam("search_term");
+    if (term && !term->empty()) filter.search_term = *term;
+    auto session = ctx.db.Acquire();
+    auto listed = store::TranscriptRepository::List(session, filter, static_cast<int>(*page),
+                                                    static_cast<int>(*size));
+    if (!listed) return ErrorResponse(listed.error());
+    json items = json::array();
+    for (const auto& [t, room_name] : listed->first) {
+      json item = TranscriptToJson(t, room_name);
+      item.erase("participants");
+      item.erase("error");
+      item["change_seq"] = t.change_seq;
+      items.push_back(std::move(item));
+    }
+    return http::Response::Json(200, PageToJson(std::move(items), listed->second,
+                                                static_cast<int>(*page), static_cast<int>(*size)));
+  }
+
   http::Response GetTranscript(http::Request& request) {
     auto caller = OptionalUser(ctx.auth, request);
     if (!caller) return ErrorResponse(caller.error());
@@ -261,7 +307,31 @@ struct Handlers {
     auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
     if (!t) return ErrorResponse(t.error());
     if (!CanRead(*t, *caller)) return http::Response::Detail(403, "Not authorized");
-    return http::Response::Json(200, TranscriptToJson(*t, RoomNameOf(session, t->room_id)));
+    const std::string format = request.QueryParam("transcript_format").value_or("text");
+    if (format != "text" && format != "text-timestamped" && format != "webvtt-named" &&
+        format != "json") {
+      ValidationErrors errors;
+      errors.Add({"query", "transcript_format"},
+                 LiteralErrorMessage({"text", "text-timestamped", "webvtt-named", "json"}),
+                 "literal_error");
+      return errors.ToResponse();
+    }
+    json out = TranscriptToJson(*t, RoomNameOf(session, t->room_id));
+    const auto segments =
+        pipeline::BuildSegments(pipeline::WordsFromJson(t->words.value_or("[]")),
+                                pipeline::SpeakerNames(t->participants.value_or("[]")));
+    out["transcript_format"] = format;
+    out["action_items"] = nullptr;
+    if (format == "json") {
+      out["transcript"] = pipeline::ToJson(segments);
+    } else if (format == "webvtt-named") {
+      out["transcript"] = pipeline::ToWebVtt(segments);
+    } else if (format == "text-timestamped") {
+      out["transcript"] = pipeline::ToTimestampedText(segments);
+    } else {
+      out["transcript"] = pipeline::ToText(segments);
+    }
+    return http::Response::Json(200, out);
   }
 
   // The transcript with its stored audio, or the response that says why there is none.
@@ -587,9 +657,49 @@ void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
                 {"422", ValidationErrorResponseDoc()}}}},
              [h](http::Request& request) { return h->CreateTranscript(request); });
 
+  routes.Add(
+      http::Method::kGet, "/v1/transcripts",
+      {{"summary", "The caller's transcripts (and those of shared rooms), newest first"},
+       {"tags", {"transcripts"}},
+       {"parameters",
+        {{{"name", "page"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}}}},
+         {{"name", "size"},
+          {"in", "query"},
+          {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}}},
+         {{"name", "room_id"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+         {{"name", "source_kind"},
+          {"in", "query"},
+          {"schema", {{"type", "string"}, {"enum", {"room", "live", "file"}}}}},
+         {{"name", "search_term"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+         {{"name", "sort_by"},
+          {"in", "query"},
+          {"schema", {{"type", "string"}, {"enum", {"created_at", "change_seq"}}}}}}},
+       {"responses",
+        {{"200",
+          Doc("A page of transcripts",
+              {{"type", "object"},
+               {"properties",
+                {{"items",
+                  {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Transcript"}}}}},
+                 {"total", {{"type", "integer"}}},
+                 {"page", {{"type", "integer"}}},
+                 {"size", {{"type", "integer"}}},
+                 {"pages", {{"type", "integer"}}}}}})},
+         {"401", ErrorResponseDoc("Not authenticated")},
+         {"422", ValidationErrorResponseDoc()}}}},
+      [h](http::Request& request) { return h->ListTranscripts(request); });
+
   routes.Add(http::Method::kGet, "/v1/transcripts/{transcript_id}",
-             {{"summary", "One transcript"},
+             {{"summary", "One transcript, with its text in the requested format"},
               {"tags", {"transcripts"}},
+              {"parameters",
+               {{{"name", "transcript_format"},
+                 {"in", "query"},
+                 {"required", false},
+                 {"schema",
+                  {{"type", "string"},
+                   {"enum", {"text", "text-timestamped", "webvtt-named", "json"}},
+                   {"default", "text"}}}}}},
               {"responses",
                {{"200", RefDoc("The transcript", "Transcript")},
                 {"403", ErrorResponseDoc("Not authorized")},

@@ -89,6 +89,7 @@ int Serve(const Config& given_config) {
     spdlog::error("{}", storages.error().message);
     return kExitUsage;
   }
+  auto transcriber = BuildTranscriber(config, curl);
 
   Metrics metrics;
   http::Router router;
@@ -160,8 +161,8 @@ int Serve(const Config& given_config) {
   if (config.worker_threads > 0) {
     job_runner = std::make_unique<jobs::JobRunner>(
         **db, clock, JobRunnerOptionsFrom(config, config.worker_threads), &metrics);
-    RegisterJobHandlers(*job_runner,
-                        JobHandlerDeps{**db, clock, platforms, config, transport, *storages});
+    RegisterJobHandlers(*job_runner, JobHandlerDeps{**db, clock, platforms, config, transport,
+                                                    *storages, *transcriber});
     runner_for_notify = job_runner.get();
     if (auto started = job_runner->Start(); !started) {
       spdlog::error("{}", started.error().ToString());

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "pipeline/transcript_processor.hpp"
 #include "platforms/daily/daily_client.hpp"
 #include "platforms/mock/mock_client.hpp"
 #include "recordings/polls.hpp"
@@ -31,6 +32,16 @@ Status ProcessRecording(const JobHandlerDeps& deps, const jobs::JobContext& job)
                                       deps.storages.whereby_bucket.get()};
   return recordings::ProcessRecording(processor, id->get<std::string>(),
                                       {job.attempt, job.max_attempts});
+}
+
+// transcript.process {"transcript_id": "..."}: pipeline/transcript_processor.hpp.
+Status ProcessTranscript(const JobHandlerDeps& deps, const jobs::JobContext& job) {
+  const auto id = job.payload.find("transcript_id");
+  if (id == job.payload.end() || !id->is_string() || id->get<std::string>().empty()) {
+    return Err(Code::kInvalidArgument, "payload needs a \"transcript_id\" string");
+  }
+  return pipeline::ProcessTranscript({deps.db, deps.clock, deps.config, deps.transcriber},
+                                     id->get<std::string>(), job.attempt, job.max_attempts);
 }
 
 // daily.recordings_poll (periodic): recordings no webhook announced (reference §6.4).
@@ -149,6 +160,8 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
                   [deps](const jobs::JobContext& job) { return ProcessRecording(deps, job); });
   runner.Register(std::string(store::job_kind::kDailyPresenceReconcile),
                   [deps](const jobs::JobContext& job) { return ReconcilePresence(deps, job); });
+  runner.Register(std::string(store::job_kind::kTranscriptProcess),
+                  [deps](const jobs::JobContext& job) { return ProcessTranscript(deps, job); });
   runner.Register(std::string(store::job_kind::kMockRecordingDelivery),
                   [deps](const jobs::JobContext& job) { return DeliverMockRecording(deps, job); });
   runner.Register(std::string(store::job_kind::kDailyPresenceSweep),

@@ -21,6 +21,7 @@ struct JobHandlerDeps {
   const Config& config;                    // BASE_URL (where the mock platform delivers events)
   net::HttpTransport& transport;           // outbound HTTP to our own webhook (mock platform)
   const Storages& storages;                // our storage and the providers' buckets
+  pipeline::Transcriber& transcriber;      // TRANSCRIPT_BACKEND
 };
 
 // How often the periodic jobs run (contract §6, reference §6.1).

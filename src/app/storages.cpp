@@ -60,4 +60,18 @@ Result<Storages> BuildStorages(const Config& config) {
   return out;
 }
 
+std::unique_ptr<pipeline::Transcriber> BuildTranscriber(const Config& config,
+                                                        net::HttpTransport& transport) {
+  if (config.transcript.backend == "openai") {
+    pipeline::OpenAiTranscriberOptions options;
+    options.url = config.transcript.url;
+    if (!config.transcript.model.empty()) options.model = config.transcript.model;
+    options.api_key = config.transcript.api_key;
+    options.chunk_seconds = config.transcript.chunk_seconds;
+    return pipeline::MakeOpenAiTranscriber(std::move(options), transport);
+  }
+  if (config.transcript.backend == "none") return pipeline::MakeNoneTranscriber();
+  return pipeline::MakePocketsphinxTranscriber("/usr/share/pocketsphinx/model/en-us");
+}
+
 }  // namespace reflector::app

@@ -8,6 +8,8 @@
 
 #include "core/config.hpp"
 #include "core/status.hpp"
+#include "net/http_transport.hpp"
+#include "pipeline/transcriber.hpp"
 #include "storage/object_storage.hpp"
 
 namespace reflector::app {
@@ -22,5 +24,10 @@ struct Storages {
 // provider bucket that is named but cannot be used (no credentials) is left null with a warning:
 // its recordings then fail with a message saying so.
 Result<Storages> BuildStorages(const Config& config);
+
+// The speech recogniser of TRANSCRIPT_BACKEND (contract §7.5). `transport` (outbound HTTP for the
+// openai backend) must outlive it.
+std::unique_ptr<pipeline::Transcriber> BuildTranscriber(const Config& config,
+                                                        net::HttpTransport& transport);
 
 }  // namespace reflector::app

@@ -46,8 +46,10 @@ int Worker(const Config& config) {
     spdlog::error("{}", storages.error().message);
     return kExitUsage;
   }
+  auto transcriber = BuildTranscriber(config, curl);
   jobs::JobRunner runner(**db, clock, JobRunnerOptionsFrom(config, threads));
-  RegisterJobHandlers(runner, JobHandlerDeps{**db, clock, platforms, config, transport, *storages});
+  RegisterJobHandlers(
+      runner, JobHandlerDeps{**db, clock, platforms, config, transport, *storages, *transcriber});
   if (auto started = runner.Start(); !started) {
     spdlog::error("{}", started.error().ToString());
     return kExitFailure;

@@ -15,6 +15,7 @@
 #include "media/audio.hpp"
 #include "media/ffmpeg.hpp"
 #include "net/safe_download.hpp"
+#include "pipeline/transcript_processor.hpp"
 #include "platforms/daily/daily_client.hpp"
 #include "recordings/pcm_source.hpp"
 #include "store/meetings.hpp"
@@ -328,6 +329,8 @@ Status Run(const ProcessorDeps& deps, const store::Recording& rec) {
   REFLECTOR_RETURN_IF_ERROR(store::RecordingRepository::SetProgress(
       session, rec.id,
       {"ready", std::nullopt, "stored", static_cast<int>(inputs->size()), seconds}));
+  REFLECTOR_RETURN_IF_ERROR(
+      pipeline::QueueTranscriptProcess(session, *transcript_id, deps.clock.Now()));
   REFLECTOR_RETURN_IF_ERROR(tx->Commit());
   // The decoded inputs are no longer needed; the per-track PCM stays for the transcriber.
   for (const auto& input : *inputs) {
@@ -376,8 +379,14 @@ Status ProcessRecording(const ProcessorDeps& deps, const std::string& recording_
     }
     rec = std::move(*found);
   }
-  if (rec.status == "ready") return Ok();  // done by an earlier run
+  if (rec.status == "ready") {  // done by an earlier run
+    spdlog::debug("recording.process ran for recording {} (ready already, attempt {})",
+                  recording_id, attempt.attempt);
+    return Ok();
+  }
   auto ran = Run(deps, rec);
+  spdlog::debug("recording.process ran for recording {} (attempt {}: {})", recording_id,
+                attempt.attempt, ran ? "done" : ran.error().ToString());
   if (ran) return Ok();
   const Error& error = ran.error();
   const bool permanent = IsPermanent(error);

@@ -51,16 +51,16 @@ class MigrationsTest : public DatabaseTest {
 TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value()) << status.error().ToString();
-  ASSERT_EQ(status->size(), 4u);
+  ASSERT_EQ(status->size(), 5u);
   const std::vector<std::string> names = {"initial", "platform", "provider_tracking",
-                                          "webhook_events_and_jobs"};
+                                          "webhook_events_and_jobs", "recording_pipeline"};
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
     EXPECT_EQ((*status)[i].name, names[i]);
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 4);
+  EXPECT_EQ(LatestSchemaVersion(), 5);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -68,7 +68,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 4);
+  EXPECT_EQ(*applied, 5);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -91,7 +91,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "4");
+  EXPECT_EQ((*count)[0][0], "5");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -108,8 +108,8 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 2);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(*rest, 3);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -117,7 +117,15 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 4);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
+
+  auto pipeline = MigrateDown(db(), 1);
+  ASSERT_TRUE(pipeline.has_value()) << pipeline.error().ToString();
+  EXPECT_EQ(*pipeline, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_FALSE(ColumnExists("recording", "queued_at"));
+  EXPECT_FALSE(ColumnExists("transcript", "words"));
+  EXPECT_TRUE(TableExists("job"));
 
   auto one = MigrateDown(db(), 1);
   ASSERT_TRUE(one.has_value()) << one.error().ToString();
@@ -147,7 +155,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 4);
+  EXPECT_EQ(*up, 5);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -155,7 +163,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 4);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
   {
     auto session = db().Acquire();
     Room room;
@@ -165,7 +173,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 3).value_or(-1), 3);
+  ASSERT_EQ(MigrateDown(db(), 4).value_or(-1), 4);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -177,24 +185,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 4);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (5, 'from_the_future', :at)",
+                     "VALUES (6, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 5"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 6"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 5u);
-  EXPECT_EQ(status->back().version, 5);
+  ASSERT_EQ(status->size(), 6u);
+  EXPECT_EQ(status->back().version, 6);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -222,12 +230,12 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 4);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(total, 5);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "4");
+  EXPECT_EQ((*count)[0][0], "5");
 }
 
 // Contract §3.3: rows written before the platform column existed read as 'whereby', with no
@@ -253,7 +261,7 @@ TEST_P(MigrationsTest, RowsFromBeforeThePlatformColumnReadAsWhereby) {
   }
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value()) << rest.error().ToString();
-  EXPECT_EQ(*rest, 3);
+  EXPECT_EQ(*rest, 4);
 
   auto session = db().Acquire();
   auto room = RoomRepository::GetById(session, "room-1");

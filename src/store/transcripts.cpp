@@ -1,5 +1,6 @@
 #include "store/transcripts.hpp"
 
+#include <cctype>
 #include <string>
 
 #include "store/sql.hpp"
@@ -45,6 +46,19 @@ constexpr std::string_view kSetAudio =
 
 constexpr std::string_view kSetParticipants =
     "UPDATE transcript SET participants = :participants WHERE id = :id";
+
+constexpr std::string_view kSetResult =
+    "UPDATE transcript SET words = :words, webvtt = :webvtt, participants = :participants, "
+    "status = 'ended', error = NULL WHERE id = :id";
+
+// The listing: one text for both engines; absent filters are NULL parameters that match all.
+constexpr std::string_view kListWhere =
+    " FROM transcript t LEFT JOIN room r ON r.id = t.room_id "
+    "WHERE (t.user_id = :user_id OR r.is_shared = TRUE) "
+    "AND (CAST(:room_id AS TEXT) IS NULL OR t.room_id = :room_id2) "
+    "AND (CAST(:source_kind AS TEXT) IS NULL OR t.source_kind = :source_kind2) "
+    "AND (CAST(:term AS TEXT) IS NULL OR LOWER(COALESCE(t.title, t.name)) LIKE :term2 "
+    "ESCAPE '\\')";
 
 #undef REFLECTOR_TRANSCRIPT_COLUMNS
 
@@ -131,6 +145,54 @@ Result<std::string> TranscriptRepository::EnsureForRecording(Session& session,
   return (**row)[0].value_or("");
 }
 
+Result<std::pair<std::vector<TranscriptListing>, int64_t>> TranscriptRepository::List(
+    Session& session, const TranscriptFilter& filter, int page, int size) {
+  std::optional<std::string> term;
+  if (filter.search_term) {
+    std::string t;
+    for (char c : *filter.search_term) {
+      if (c == '%' || c == '_' || c == '\\') t += '\\';
+      t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    term = "%" + t + "%";
+  }
+  auto params = [&] {
+    SqlParams p;
+    p.Text("user_id", filter.user_id.value_or(""))
+        .OptText("room_id", filter.room_id)
+        .OptText("room_id2", filter.room_id)
+        .OptText("source_kind", filter.source_kind)
+        .OptText("source_kind2", filter.source_kind)
+        .OptText("term", term)
+        .OptText("term2", term);
+    return p;
+  };
+  auto count = Query(session, "SELECT COUNT(*)" + std::string(kListWhere), params(), 1);
+  if (!count) return Err(std::move(count.error()));
+  const int64_t total = std::stoll(count->empty() ? "0" : (*count)[0][0].value_or("0"));
+  SqlParams p = params();
+  p.Int("limit", size).Int("offset", static_cast<int64_t>(page - 1) * size);
+  const std::string columns =
+      "t.id, t.name, t.status, t.locked, t.duration, t.created_at, t.title, t.short_summary, "
+      "t.long_summary, t.source_language, t.target_language, t.reviewed, t.audio_location, "
+      "t.user_id, t.share_mode, t.meeting_id, t.recording_id, t.room_id, t.source_kind, "
+      "t.audio_deleted, t.webvtt, t.participants, t.error, t.audio_key, t.waveform, t.words, "
+      "t.upload_next_chunk, t.change_seq, r.name";
+  auto rows = Query(session,
+                    "SELECT " + columns + std::string(kListWhere) +
+                        " ORDER BY t.created_at DESC, t.id LIMIT :limit OFFSET :offset",
+                    p, kColumns + 1);
+  if (!rows) return Err(std::move(rows.error()));
+  std::vector<TranscriptListing> out;
+  for (const auto& row : *rows) {
+    SqlRow head(row.begin(), row.begin() + kColumns);
+    auto t = ReadTranscript(head);
+    if (!t) return Err(std::move(t.error()));
+    out.push_back({std::move(*t), row[kColumns]});
+  }
+  return std::make_pair(std::move(out), total);
+}
+
 Result<std::optional<std::string>> TranscriptRepository::IdForRecording(
     Session& session, std::string_view recording_id) {
   auto row = QueryOptional(session, kSelectIdByRecording,
@@ -178,6 +240,17 @@ Status TranscriptRepository::SetParticipants(Session& session, std::string_view 
                                              std::string_view participants_json) {
   return ExpectOne(Exec(session, kSetParticipants,
                         SqlParams()
+                            .Json("participants", std::string(participants_json))
+                            .Text("id", std::string(id))));
+}
+
+Status TranscriptRepository::SetResult(Session& session, std::string_view id,
+                                       std::string_view words_json, std::string_view webvtt,
+                                       std::string_view participants_json) {
+  return ExpectOne(Exec(session, kSetResult,
+                        SqlParams()
+                            .Json("words", std::string(words_json))
+                            .Text("webvtt", std::string(webvtt))
                             .Json("participants", std::string(participants_json))
                             .Text("id", std::string(id))));
 }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
@@ -44,8 +46,24 @@ struct Transcript {
   int64_t change_seq = 0;
 };
 
+struct TranscriptFilter {
+  std::optional<std::string> user_id;  // the caller: own transcripts and those of shared rooms
+  std::optional<std::string> room_id;
+  std::optional<std::string> source_kind;
+  std::optional<std::string> search_term;  // case-insensitive substring of the title or name
+};
+
+struct TranscriptListing {
+  Transcript transcript;
+  std::optional<std::string> room_name;
+};
+
 class TranscriptRepository {
  public:
+  // A page, newest first, and the total matching.
+  static Result<std::pair<std::vector<TranscriptListing>, int64_t>> List(
+      Session& session, const TranscriptFilter& filter, int page, int size);
+
   // kAlreadyExists on a duplicate id or recording id.
   static Status Create(Session& session, const Transcript& transcript);
 
@@ -73,6 +91,10 @@ class TranscriptRepository {
   // Participants JSON [{id, speaker, name, user_id}].
   static Status SetParticipants(Session& session, std::string_view id,
                                 std::string_view participants_json);
+
+  // Transcription done: words JSON, WebVTT and participants; status `ended`, error cleared.
+  static Status SetResult(Session& session, std::string_view id, std::string_view words_json,
+                          std::string_view webvtt, std::string_view participants_json);
 
   // Audio stored: MP3 key, waveform peaks (JSON), duration in ms.
   static Status SetAudio(Session& session, std::string_view id, std::string_view audio_key,

@@ -4,7 +4,9 @@
 //
 // Holding a job mid-run without a test-only code path: the recording.process handler reads the
 // job's recording, so a test transaction holding `LOCK TABLE recording IN ACCESS EXCLUSIVE MODE`
-// (PostgreSQL) keeps the handler waiting while its job is claimed and running.
+// (PostgreSQL) keeps the handler waiting while its job is claimed and running. The recordings are
+// seeded as already processed (status 'ready'), so the handler's run is its idempotent path: read
+// the row, find it done, succeed — what the queue tests need, without media or providers.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -83,8 +85,8 @@ class WorkerFixture {
   void AddRecording(store::Session& session, const std::string& recording_id) {
     auto inserted =
         store::Exec(session,
-                    "INSERT INTO recording (id, bucket_name, object_key, recorded_at) VALUES (:id, "
-                    "'bucket', :key, :at)",
+                    "INSERT INTO recording (id, bucket_name, object_key, recorded_at, status) "
+                    "VALUES (:id, 'bucket', :key, :at, 'ready')",
                     store::SqlParams()
                         .Text("id", recording_id)
                         .Text("key", "recordings/" + recording_id + ".mp4")
@@ -380,8 +382,9 @@ TEST_P(JobsApiTest, ServeRunsJobsInProcessAndListsThem) {
   {
     auto session = (*db)->Acquire();
     auto inserted = store::Exec(session,
-                                "INSERT INTO recording (id, bucket_name, object_key, recorded_at) "
-                                "VALUES ('rec-1', 'bucket', 'k', '2026-11-22T08:00:00Z')");
+                                "INSERT INTO recording (id, bucket_name, object_key, recorded_at, "
+                                "status) VALUES ('rec-1', 'bucket', 'k', '2026-11-22T08:00:00Z', "
+                                "'ready')");
     ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
     store::NewJob job;
     job.kind = std::string(store::job_kind::kRecordingProcess);
