@@ -9,6 +9,7 @@
 #include "platforms/mock/mock_client.hpp"
 #include "recordings/polls.hpp"
 #include "recordings/recording_processor.hpp"
+#include "recordings/sqs_poll.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
 #include "tracking/deactivation.hpp"
@@ -32,6 +33,21 @@ Status ProcessRecording(const JobHandlerDeps& deps, const jobs::JobContext& job)
                                       deps.storages.whereby_bucket.get()};
   return recordings::ProcessRecording(processor, id->get<std::string>(),
                                       {job.attempt, job.max_attempts});
+}
+
+// whereby.sqs_poll (periodic): the Whereby bucket's S3 events (recordings/sqs_poll.hpp).
+Status PollWherebyQueue(const JobHandlerDeps& deps) {
+  tracking::ApplyOptions options;
+  options.daily_bucket = deps.config.daily.storage_bucket;
+  options.whereby_bucket = deps.config.whereby.storage_bucket;
+  auto report = recordings::PollWherebyQueue(deps.db, deps.clock, *deps.storages.sqs,
+                                             deps.config.recordings.sqs_queue_url, options);
+  if (!report) return Err(report.error());
+  if (report->messages > 0) {
+    spdlog::info("Whereby SQS poll: {} message(s), {} recording(s) queued, {} skipped",
+                 report->messages, report->queued, report->skipped);
+  }
+  return Ok();
 }
 
 // transcript.process {"transcript_id": "..."}: pipeline/transcript_processor.hpp.
@@ -169,6 +185,12 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
   runner.Register(std::string(store::job_kind::kMeetingDeactivation),
                   [deps](const jobs::JobContext&) { return DeactivateMeetings(deps); });
   runner.AddPeriodic(std::string(store::job_kind::kDailyPresenceSweep), kPresenceSweepInterval);
+  if (deps.storages.sqs) {
+    runner.Register(std::string(store::job_kind::kWherebySqsPoll),
+                    [deps](const jobs::JobContext&) { return PollWherebyQueue(deps); });
+    runner.AddPeriodic(std::string(store::job_kind::kWherebySqsPoll),
+                       std::chrono::seconds(deps.config.recordings.sqs_poll_seconds));
+  }
   // Daily's recordings list, when Daily and its bucket are configured: every 180 s with a webhook
   // secret (the webhook is the fast path), else every 15 s (reference §6.1).
   if (deps.config.daily.configured() && !deps.config.daily.storage_bucket.empty()) {

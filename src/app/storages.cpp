@@ -57,6 +57,20 @@ Result<Storages> BuildStorages(const Config& config) {
   whereby.endpoint_url = config.recordings.whereby_endpoint_url;
   out.whereby_bucket =
       ProviderBucket("Whereby (WHEREBY_STORAGE_AWS_BUCKET_NAME)", std::move(whereby));
+
+  if (!config.recordings.sqs_queue_url.empty()) {
+    storage::SqsConfig sqs;
+    sqs.region = config.storage.region;
+    sqs.access_key_id = config.storage.access_key_id;
+    sqs.secret_access_key = config.storage.secret_access_key;
+    auto made = storage::MakeSqsClient(std::move(sqs));
+    if (!made) {
+      return Err(Code::kInvalidArgument, "AWS_PROCESS_RECORDING_QUEUE_URL is set but " +
+                                             made.error().message +
+                                             " (TRANSCRIPT_STORAGE_AWS_* credentials sign it)");
+    }
+    out.sqs = std::move(*made);
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "net/http_transport.hpp"
 #include "pipeline/transcriber.hpp"
 #include "storage/object_storage.hpp"
+#include "storage/sqs_client.hpp"
 
 namespace reflector::app {
 
@@ -18,6 +19,9 @@ struct Storages {
   std::unique_ptr<storage::ObjectStorage> ours;
   std::unique_ptr<storage::ObjectStorage> daily_bucket;    // null: DAILYCO bucket not configured
   std::unique_ptr<storage::ObjectStorage> whereby_bucket;  // null: Whereby bucket not configured
+  // AWS_PROCESS_RECORDING_QUEUE_URL's queue (signed with the transcript-storage credentials and
+  // region, as the reference does); null when not configured.
+  std::unique_ptr<storage::SqsClient> sqs;
 };
 
 // kInvalidArgument naming what is missing when TRANSCRIPT_STORAGE_BACKEND=aws is incomplete. A

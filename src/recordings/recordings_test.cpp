@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "recordings/recording_processor.hpp"
+#include "recordings/sqs_poll.hpp"
 
 namespace reflector::recordings {
 namespace {
@@ -23,6 +24,16 @@ TEST(ParseRawTrackKeyTest, RejectsOtherShapes) {
                    .has_value());
   EXPECT_FALSE(
       ParseRawTrackKey("room/123-52f7f48b-fbab-431f-9a50-87b9abfc8255-cam-audio-456").has_value());
+}
+
+// Reference §3.3: `<room>-<YYYY-MM-DDTHH:MM:SSZ>.<ext>`, the meeting's room name "/<room>".
+TEST(WherebyRoomOfFileTest, ReadsWherebyFileNames) {
+  EXPECT_EQ(WherebyRoomOfFile("standup-3f1c-2026-01-01T12:00:00Z.mp4"), "/standup-3f1c");
+  EXPECT_EQ(WherebyRoomOfFile("folder/team-a-b-2026-01-01T12:00:00Z.mkv"), "/team-a-b");
+  EXPECT_EQ(WherebyRoomOfFile("x-2026-01-01T12:00:00Z"), "/x");
+  EXPECT_FALSE(WherebyRoomOfFile("standup.mp4").has_value());
+  EXPECT_FALSE(WherebyRoomOfFile("2026-01-01T12:00:00Z.mp4").has_value());
+  EXPECT_FALSE(WherebyRoomOfFile("room_2026-01-01T12:00:00Z.mp4").has_value());
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ inline constexpr std::string_view kDailyPresenceSweep = "daily.presence_sweep";
 inline constexpr std::string_view kMockRecordingDelivery = "mock.deliver_recording";
 // {} ; periodic when Daily and its bucket are configured: Daily's recordings list (reference §6.4).
 inline constexpr std::string_view kDailyRecordingsPoll = "daily.recordings_poll";
+// {} ; periodic when AWS_PROCESS_RECORDING_QUEUE_URL is set: the Whereby bucket's S3 events.
+inline constexpr std::string_view kWherebySqsPoll = "whereby.sqs_poll";
 // {"transcript_id": "..."}; dedup "transcript:<id>": speech to text (pipeline/).
 inline constexpr std::string_view kTranscriptProcess = "transcript.process";
 }  // namespace job_kind

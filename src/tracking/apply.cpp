@@ -263,7 +263,13 @@ EffectResult ApplyEffects(store::Session& session, const ProviderEvent& event,
   }
   if (const auto* finished = std::get_if<RecordingFinished>(&event.body)) {
     store::ReadyRecording ready;
-    ready.provider_recording_id = finished->recording_id;
+    // One recording per file: the webhook's recordingId and the bucket's S3 event (SQS, which
+    // knows only the object) must meet on the same identity, so the file name is the id.
+    const std::string& file = finished->filename;
+    const size_t slash = file.rfind('/');
+    ready.provider_recording_id =
+        file.empty() ? finished->recording_id
+                     : "whereby-file:" + file.substr(slash == std::string::npos ? 0 : slash + 1);
     ready.meeting_id = m.id;
     ready.type = "cloud";
     ready.bucket_name = options.whereby_bucket;

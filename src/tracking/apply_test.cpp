@@ -315,6 +315,12 @@ TEST_P(ApplyTest, WherebyRecordingFinishedQueuesOnceAndUnknownMeetingIsIgnored) 
   EXPECT_EQ(MustApply(finished, "whereby"), Outcome::kOk);
   EXPECT_EQ(MustApply(finished, "whereby"), Outcome::kDuplicate);
   EXPECT_EQ(Jobs().size(), 1u);
+  // The same file reported again (another event, as the bucket's S3 event path does): still one.
+  const std::string again =
+      R"({"id":"f9","apiVersion":"1.0","createdAt":"2026-01-01T13:01:00Z","type":"recording.finished",)"
+      R"("data":{"meetingId":"134","recordingId":"other","filename":"folder/standup.mp4"}})";
+  EXPECT_EQ(MustApply(again, "whereby"), Outcome::kOk);
+  EXPECT_EQ(Jobs().size(), 1u);
   auto unknown = Apply(
       R"({"id":"f2","createdAt":"2026-01-01T13:00:00Z","type":"room.client.joined","data":{"meetingId":"999","numClients":1}})",
       "whereby");

@@ -20,6 +20,7 @@
 #include "fakes/fake_daily_server.hpp"
 #include "fakes/fake_file_server.hpp"
 #include "fakes/fake_s3_server.hpp"
+#include "fakes/fake_sqs_server.hpp"
 #include "platforms/daily/daily_signature.hpp"
 #include "platforms/whereby/whereby_signature.hpp"
 #include "store/database.hpp"
@@ -540,6 +541,53 @@ TEST_P(RecordingsE2E, BucketRefusalsAndMissingObjectsFailAtOnce) {
   // No retry storm: a refusal is not retried with backoff.
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   EXPECT_EQ(api().Get("/health")->status, 200);
+}
+
+// Contract §7.1 item 4: the Whereby bucket's S3 events on SQS find a recording no webhook
+// announced; the webhook arriving afterwards for the same file adds nothing.
+TEST_P(RecordingsE2E, WherebyRecordingFoundThroughTheBucketsSqsEvents) {
+  fakes::FakeSqsServer sqs;
+  const std::string queue = sqs.CreateQueue("whereby-recordings");
+  const std::string file = "standup-9e2a-2026-01-01T12:00:00Z.mp4";
+  s3_.PutObject("whereby-bucket", file, Fixtures::Get().speech_mp4);
+  Start({{"AWS_PROCESS_RECORDING_QUEUE_URL", queue},
+         {"TRANSCRIPT_STORAGE_AWS_REGION", sqs.options().region},
+         {"TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID", sqs.options().access_key_id},
+         {"TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY", sqs.options().secret_access_key},
+         {"SQS_POLLING_TIMEOUT_SECONDS", "1"}});
+  SeedProviderMeeting("m-sqs", "whereby", "/standup-9e2a", "555");
+  sqs.Enqueue("whereby-recordings", "not an S3 event");
+  sqs.Enqueue(
+      "whereby-recordings",
+      R"({"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"whereby-bucket"},"object":{"key":")" +
+          file + R"(","size":1}}}]})");
+  const json recs = WaitForRecordings("m-sqs", 1);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump() << server_->Output();
+  EXPECT_EQ(recs[0]["platform"], "whereby");
+  // Both messages handled and deleted (the garbage one can never succeed).
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (sqs.MessageCount("whereby-recordings") > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(sqs.MessageCount("whereby-recordings"), 0u);
+  // The webhook for the same file, later: no second recording.
+  const std::string body =
+      R"({"id":"wb-late","apiVersion":"1.0","createdAt":")" +
+      FormatIso8601(std::chrono::system_clock::now()) +
+      R"(","type":"recording.finished","data":{"meetingId":"555","roomName":"/standup-9e2a","recordingId":"wrec-9","filename":")" +
+      file + R"(","status":"completed"}})";
+  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  auto r = api().Post("/v1/whereby",
+                      {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
+                      body, "application/json");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  auto listed = api().Get("/v1/meetings/m-sqs/recordings");
+  ASSERT_TRUE(listed && listed->status == 200);
+  EXPECT_EQ(json::parse(listed->body).size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecordingsE2E, ::testing::Values("sqlite", "postgres"));
