@@ -56,8 +56,10 @@ Status ProcessTranscript(const JobHandlerDeps& deps, const jobs::JobContext& job
   if (id == job.payload.end() || !id->is_string() || id->get<std::string>().empty()) {
     return Err(Code::kInvalidArgument, "payload needs a \"transcript_id\" string");
   }
-  return pipeline::ProcessTranscript({deps.db, deps.clock, deps.config, deps.transcriber},
-                                     id->get<std::string>(), job.attempt, job.max_attempts);
+  return pipeline::ProcessTranscript(
+      {deps.db, deps.clock, deps.config, deps.transcriber, deps.storages.ours.get(),
+       deps.storages.daily_bucket.get(), deps.storages.whereby_bucket.get()},
+      id->get<std::string>(), job.attempt, job.max_attempts);
 }
 
 // daily.recordings_poll (periodic): recordings no webhook announced (reference §6.4).

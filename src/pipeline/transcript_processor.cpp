@@ -10,7 +10,9 @@
 #include "core/ids.hpp"
 #include "jobs/job_runner.hpp"
 #include "pipeline/transcript_text.hpp"
+#include "store/consents.hpp"
 #include "store/jobs.hpp"
+#include "store/recordings.hpp"
 #include "store/transcripts.hpp"
 
 namespace reflector::pipeline {
@@ -42,6 +44,50 @@ std::vector<std::string> TrackFiles(const Config& config, const std::string& rec
     out.push_back(p.string());
   }
   return out;
+}
+
+// Contract §7.8. Returns whether the audio is gone (false: nobody denied, or a deletion failed —
+// logged, and audio_deleted stays unset so a person can see the audio is still somewhere).
+Result<bool> CleanupIfDenied(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
+  if (!t.meeting_id) return false;
+  auto session = deps.db.Acquire();
+  auto denied = store::ConsentRepository::AnyDenial(session, *t.meeting_id);
+  if (!denied) return Err(std::move(denied.error()));
+  if (!*denied) return false;
+  int failures = 0;
+  auto remove = [&](storage::ObjectStorage* where, const std::string& key, const char* what) {
+    if (where == nullptr || key.empty()) return;
+    if (auto done = where->Delete(key); !done) {
+      ++failures;
+      spdlog::warn("consent cleanup of transcript {}: {} {} not deleted: {}", t.id, what, key,
+                   done.error().ToString());
+    }
+  };
+  if (t.audio_key) remove(deps.storage, *t.audio_key, "our MP3");
+  if (t.recording_id) {
+    auto rec = store::RecordingRepository::Get(session, *t.recording_id);
+    if (rec) {
+      const std::string type = rec->type.value_or("");
+      if (type == "upload" || type == "mock") {
+        std::error_code ec;
+        fs::remove(fs::path(deps.config.data_dir) / rec->object_key, ec);
+        if (ec) ++failures;
+      } else if (rec->platform.value_or("") == "whereby") {
+        remove(deps.whereby_bucket, rec->object_key, "Whereby object");
+      } else if (type == "raw-tracks") {
+        auto keys = json::parse(rec->track_keys.value_or("[]"), nullptr, false);
+        for (const auto& k : keys) {
+          if (k.is_string()) remove(deps.daily_bucket, k.get<std::string>(), "Daily track");
+        }
+      } else if (type == "cloud") {
+        remove(deps.daily_bucket, rec->object_key, "Daily cloud recording");
+      }
+    }
+  }
+  if (failures > 0) return false;
+  REFLECTOR_RETURN_IF_ERROR(store::TranscriptRepository::SetAudioDeleted(session, t.id));
+  spdlog::info("transcript {}: consent was denied, its audio is deleted (text kept)", t.id);
+  return true;
 }
 
 Status Run(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
@@ -92,6 +138,9 @@ Status Run(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
                words.size(), tracks.size(), deps.transcriber.Name(), took);
   std::error_code ec;
   fs::remove_all(fs::path(deps.config.data_dir) / "work" / *t.recording_id, ec);
+  auto cleaned = CleanupIfDenied(deps, t);
+  if (!cleaned)
+    spdlog::warn("consent cleanup of transcript {}: {}", t.id, cleaned.error().ToString());
   return Ok();
 }
 

@@ -60,6 +60,9 @@ constexpr std::string_view kListWhere =
     "AND (CAST(:term AS TEXT) IS NULL OR LOWER(COALESCE(t.title, t.name)) LIKE :term2 "
     "ESCAPE '\\')";
 
+constexpr std::string_view kSetAudioDeleted =
+    "UPDATE transcript SET audio_deleted = TRUE WHERE id = :id";
+
 #undef REFLECTOR_TRANSCRIPT_COLUMNS
 
 SqlParams InsertParams(const Transcript& t) {
@@ -253,6 +256,10 @@ Status TranscriptRepository::SetResult(Session& session, std::string_view id,
                             .Text("webvtt", std::string(webvtt))
                             .Json("participants", std::string(participants_json))
                             .Text("id", std::string(id))));
+}
+
+Status TranscriptRepository::SetAudioDeleted(Session& session, std::string_view id) {
+  return ExpectOne(Exec(session, kSetAudioDeleted, SqlParams().Text("id", std::string(id))));
 }
 
 Status TranscriptRepository::SetAudio(Session& session, std::string_view id,

@@ -96,6 +96,9 @@ class TranscriptRepository {
   static Status SetResult(Session& session, std::string_view id, std::string_view words_json,
                           std::string_view webvtt, std::string_view participants_json);
 
+  // Consent cleanup done: audio_deleted = true (the audio endpoints answer 404 from then on).
+  static Status SetAudioDeleted(Session& session, std::string_view id);
+
   // Audio stored: MP3 key, waveform peaks (JSON), duration in ms.
   static Status SetAudio(Session& session, std::string_view id, std::string_view audio_key,
                          std::string_view waveform_json, double duration_ms);

@@ -366,6 +366,33 @@ TEST_P(RecordingsE2E, MockRecordingIsTranscribedByPocketsphinx) {
               ::testing::StartsWith("WEBVTT\n\n00:00:"));
 }
 
+// Contract §7.8: a participant denied consent → once processed, the audio is gone (our MP3 and
+// the mock platform's file), the text is kept.
+TEST_P(RecordingsE2E, DeniedConsentDeletesTheAudioAfterProcessing) {
+  Start();
+  const std::string meeting = MockMeeting("private");
+  auto consent = api().Post("/v1/meetings/" + meeting + "/consent", R"({"consent_given":false})",
+                            "application/json");
+  ASSERT_TRUE(consent && consent->status == 200) << (consent ? consent->body : "");
+  auto posted =
+      api().Post("/v1/mock/rooms/private/recording", Fixtures::Get().speech_webm, "audio/webm");
+  ASSERT_TRUE(posted && posted->status == 202);
+  const json recs = WaitForRecordings(meeting, 1);
+  ASSERT_EQ(recs.size(), 1u);
+  const std::string id = recs[0]["transcript_id"];
+  json t;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    t = json::parse(api().Get("/v1/transcripts/" + id)->body);
+    if (t["audio_deleted"] == true) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(t["status"], "ended");
+  EXPECT_EQ(t["audio_deleted"], true) << t.dump() << server_->Output();
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/mp3")->status, 404);
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/waveform")->status, 404);
+}
+
 TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
   Start();
   const std::string meeting = MockMeeting("badroom");
