@@ -171,6 +171,12 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   std::vector<bool> thread_done_;  // GUARDED_BY(run_mu_)
 
   const ServerOptions options_;
+  // The largest body any route accepts: the limit while a header is read (see ReadHeader).
+  const size_t max_body_limit_ = [this] {
+    size_t m = options_.body_limit;
+    for (const auto& [route, limit] : options_.large_body_routes) m = std::max(m, limit);
+    return m;
+  }();
   const Router router_;
   Metrics& metrics_;
   std::vector<std::string> cors_origins_;
@@ -251,7 +257,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     request_started_ = SteadyClock::now();
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(static_cast<std::uint64_t>(server_.options_.body_limit));
+    // Beast checks Content-Length against the limit while it reads the header, before the route
+    // is known: read the header under the largest limit of any route, then apply the route's own
+    // in OnHeader.
+    parser_->body_limit(static_cast<std::uint64_t>(server_.max_body_limit_));
     stream_.expires_at(request_deadline_);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -261,6 +270,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return HandleRequest();
     const auto& request = parser_->get();
+    size_t limit = server_.options_.body_limit;
     if (!server_.options_.large_body_routes.empty()) {
       // File-taking routes get their own body limit and time, decided before the body is read.
       std::string_view target(request.target().data(), request.target().size());
@@ -269,10 +279,13 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
           server_.router_.Find(ParseMethod(ToString(request.method_string())), target);
       const auto large = server_.options_.large_body_routes.find(match.route);
       if (match.found() && large != server_.options_.large_body_routes.end()) {
-        parser_->body_limit(static_cast<std::uint64_t>(large->second));
+        limit = large->second;
         stream_.expires_after(server_.options_.large_body_timeout);
       }
     }
+    const auto declared = parser_->content_length();
+    if (declared && *declared > limit) return SendError(413, "Request body too large");
+    parser_->body_limit(static_cast<std::uint64_t>(limit));
     if (request.version() >= 11 && beast::iequals(request[bhttp::field::expect], "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        beast::bind_front_handler(&Session::OnContinueSent, shared_from_this()));

@@ -239,6 +239,9 @@ class ServerTest : public ::testing::Test {
     router_.Add(Method::kPost, "/echo", [](Request& r) {
       return Response::Json(200, nlohmann::json{{"size", r.body.size()}});
     });
+    router_.Add(Method::kPost, "/files/{name}", [](Request& r) {
+      return Response::Json(200, nlohmann::json{{"size", r.body.size()}});
+    });
     router_.Add(Method::kGet, "/whoami", [](Request& r) {
       return Response::Json(
           200, nlohmann::json{{"request_id", r.request_id}, {"bound", CurrentRequestId()}});
@@ -580,6 +583,32 @@ TEST_F(ServerTest, BodyLimit) {
                       "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
                 .Json()["size"],
             5);
+}
+
+// Routes that take files have their own limit, decided from the header before the body is read;
+// every other route keeps the default (Content-Length checked then too, chunked while reading).
+TEST_F(ServerTest, LargeBodyRoutesHaveTheirOwnLimit) {
+  ServerOptions o = Options();
+  o.body_limit = 1 << 20;
+  o.large_body_routes = {{"/files/{name}", size_t{4} << 20}};
+  Start(o);
+  RawResponse big = Roundtrip(Post("/files/a", std::string(3 << 20, 'x')));
+  EXPECT_EQ(big.status, 200);
+  EXPECT_EQ(big.Json()["size"], 3 << 20);
+  RawResponse too_big = Roundtrip(Post("/files/a", std::string(5 << 20, 'x')));
+  EXPECT_EQ(too_big.status, 413);
+  RawResponse elsewhere = Roundtrip(Post("/echo", std::string(2 << 20, 'y')));
+  EXPECT_EQ(elsewhere.status, 413);
+  // Chunked past the default on an ordinary route.
+  Conn c(port_);
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(size_t{256} * 1024, 'z');
+  for (int i = 0; i < 6; ++i) request += "40000\r\n" + chunk + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(c.Send(request));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
 }
 
 TEST_F(ServerTest, ExpectContinue) {

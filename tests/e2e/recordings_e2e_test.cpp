@@ -60,6 +60,7 @@ class Fixtures {
   std::string speech_mp4;   // the same, AAC in MP4
   std::string tone_webm;    // 2 s of a 440 Hz tone, Opus in WebM
   std::string video_only;   // MP4 with a video stream and no audio
+  std::string long_wav;     // 100 s of a tone, 3.2 MB: larger than the default body limit
   bool ok = false;
   std::string error;
 
@@ -75,7 +76,8 @@ class Fixtures {
         "speech.webm; ffmpeg -loglevel error -y -i speech.wav -c:a aac -b:a 64k speech.mp4; "
         "ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440:duration=2 -c:a libopus "
         "tone.webm; ffmpeg -loglevel error -y -f lavfi -i testsrc=duration=1:size=64x64:rate=10 "
-        "-an -c:v mpeg4 video.mp4";
+        "-an -c:v mpeg4 video.mp4; ffmpeg -loglevel error -y -f lavfi -i "
+        "sine=frequency=300:duration=100 -ar 16000 -ac 1 long.wav";
     const int rc = std::system(("bash -c \"" + script + "\" >/dev/null 2>&1").c_str());
     if (rc != 0) {
       error = "fixture generation failed (espeak-ng/ffmpeg), exit " + std::to_string(rc);
@@ -85,7 +87,9 @@ class Fixtures {
     speech_mp4 = ReadFile(dir / "speech.mp4");
     tone_webm = ReadFile(dir / "tone.webm");
     video_only = ReadFile(dir / "video.mp4");
-    ok = !speech_webm.empty() && !speech_mp4.empty() && !tone_webm.empty() && !video_only.empty();
+    long_wav = ReadFile(dir / "long.wav");
+    ok = !speech_webm.empty() && !speech_mp4.empty() && !tone_webm.empty() && !video_only.empty() &&
+         long_wav.size() > (size_t{2} << 20);
     if (!ok) error = "a fixture is empty";
   }
 };
@@ -301,6 +305,24 @@ TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
   EXPECT_EQ(mp3->status, 200);
   EXPECT_EQ(mp3->get_header_value("Content-Type"), "audio/mpeg");
   EXPECT_GT(mp3->body.size(), 1000u);
+}
+
+// A chunk larger than HTTP_BODY_LIMIT_BYTES (1 MiB): the upload route has its own limit.
+TEST_P(RecordingsE2E, UploadChunksLargerThanTheDefaultBodyLimit) {
+  Start();
+  auto created = api().Post("/v1/transcripts", R"({"name":"long"})", "application/json");
+  ASSERT_TRUE(created && created->status == 200);
+  const std::string id = json::parse(created->body)["id"];
+  const std::string boundary = "----reflector-big";
+  auto up = api().Post("/v1/transcripts/" + id + "/record/upload?chunk_number=0&total_chunks=1",
+                       Multipart(boundary, Fixtures::Get().long_wav, "audio/wav"),
+                       "multipart/form-data; boundary=" + boundary);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, 200) << up->body;
+  // Other routes keep the default limit.
+  auto other = api().Post("/v1/transcripts", std::string(2 << 20, ' '), "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 413);
 }
 
 TEST_P(RecordingsE2E, MockRecordingFollowsTheProviderPath) {
