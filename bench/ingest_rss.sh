@@ -16,7 +16,7 @@ DATABASE_URL="sqlite:///$work/db.sqlite" DATA_DIR="$work/data" PORT=$port TRANSC
   LOG_LEVEL=warn /usr/bin/time -v -o "$work/time.txt" "$build/reflector" serve >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-idle=$(ps -o rss= -p "$(pgrep -P $server reflector || echo $server)" | tr -d ' ')
+idle=$(ps -o rss= -p "$(pgrep -P $server reflector)" | tr -d ' ')
 id=$(curl -sf -X POST "http://127.0.0.1:$port/v1/transcripts" -H 'Content-Type: application/json' \
   -d '{"name":"rss"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 chunk=$((50 * 1024 * 1024))
@@ -32,7 +32,8 @@ rec=$(curl -sf "http://127.0.0.1:$port/v1/transcripts/$id" | python3 -c 'import 
 until sqlite3 "$work/db.sqlite" "SELECT status FROM recording WHERE id='$rec'" 2>/dev/null | grep -qE 'ready|failed'; do sleep 0.5; done
 done_at=$(date +%s.%N)
 status=$(sqlite3 "$work/db.sqlite" "SELECT status || ' ' || COALESCE(duration, '') || ' ' || COALESCE(error, '') FROM recording WHERE id='$rec'")
-kill -TERM $server; wait $server || true
+# Stop reflector itself (not /usr/bin/time, which must live to write its report).
+kill -TERM "$(pgrep -P $server reflector)"; wait $server || true
 peak=$(awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
 echo "file: $size bytes ($minutes min), $total chunks"
 echo "recording: $status"
