@@ -195,7 +195,7 @@ Status WriteFileAtomically(const fs::path& path, std::string_view data) {
   return Ok();
 }
 
-// Concatenates the chunk files part-0000 … part-(total-1) into `out`, streamed.
+// Concatenates the chunk files part-00000 … into `out`, streamed (the parts stay).
 Status Concatenate(const fs::path& dir, int total, const fs::path& out) {
   std::ofstream dst(out, std::ios::binary | std::ios::trunc);
   if (!dst) return Err(Code::kInternal, "could not assemble the upload", out.string());
@@ -211,11 +211,16 @@ Status Concatenate(const fs::path& dir, int total, const fs::path& out) {
   }
   dst.flush();
   if (!dst) return Err(Code::kInternal, "could not assemble the upload", out.string());
+  return Ok();
+}
+
+// After the commit only: if it failed, the client sends the last chunk again and the parts are
+// needed once more.
+void RemoveParts(const fs::path& dir, int total) {
   for (int i = 0; i < total; ++i) {
     std::error_code ec;
     fs::remove(dir / fmt::format("part-{:05d}", i), ec);
   }
-  return Ok();
 }
 
 Status EnqueueProcess(store::Session& session, const std::string& recording_id, TimePoint now) {
@@ -520,6 +525,7 @@ struct Handlers {
       return ErrorResponse(queued.error());
     }
     if (auto committed = tx->Commit(); !committed) return ErrorResponse(committed.error());
+    RemoveParts(dir, total);
     Notify();
     spdlog::info("upload of transcript {} complete ({} chunk(s)); recording {} queued", id, total,
                  rec.id);
