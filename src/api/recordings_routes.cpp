@@ -266,6 +266,38 @@ struct Handlers {
     return http::Response::Json(200, TranscriptToJson(t, std::nullopt));
   }
 
+  // Reference §4.7: deleting a transcript deletes its stored MP3 and its recording row (files of
+  // ours under DATA_DIR too). Owner only.
+  http::Response DeleteTranscript(http::Request& request) {
+    auto caller = RequireUser(ctx.auth, request);
+    if (!caller) return ErrorResponse(caller.error());
+    const std::string id(request.PathParam("transcript_id"));
+    auto session = ctx.db.Acquire();
+    auto t = store::TranscriptRepository::Get(session, id);
+    if (!t) return ErrorResponse(t.error());
+    if (!t->user_id || *t->user_id != caller->user_id) {
+      return http::Response::Detail(403, "Not authorized");
+    }
+    if (t->audio_key && options.storage != nullptr) {
+      if (auto gone = options.storage->Delete(*t->audio_key); !gone) {
+        return ErrorResponse(gone.error());
+      }
+    }
+    if (t->recording_id) {
+      auto rec = store::RecordingRepository::Get(session, *t->recording_id);
+      const std::string type = rec ? rec->type.value_or("") : "";
+      if (rec && (type == "upload" || type == "mock") && !rec->object_key.empty() &&
+          rec->object_key.find("..") == std::string::npos) {
+        std::error_code ec;
+        fs::remove(fs::path(options.data_dir) / rec->object_key, ec);
+      }
+    }
+    if (auto deleted = store::TranscriptRepository::Delete(session, id); !deleted) {
+      return ErrorResponse(deleted.error());
+    }
+    return http::Response::Json(200, {{"status", "ok"}});
+  }
+
   http::Response ListTranscripts(http::Request& request) {
     auto caller = RequireUser(ctx.auth, request);
     if (!caller) return ErrorResponse(caller.error());
@@ -711,6 +743,16 @@ void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
                 {"403", ErrorResponseDoc("Not authorized")},
                 {"404", ErrorResponseDoc("Transcript not found")}}}},
              [h](http::Request& request) { return h->GetTranscript(request); });
+
+  routes.Add(http::Method::kDelete, "/v1/transcripts/{transcript_id}",
+             {{"summary", "Delete a transcript with its audio and recording"},
+              {"tags", {"transcripts"}},
+              {"responses",
+               {{"200", Doc("Deleted", {{"type", "object"}})},
+                {"401", ErrorResponseDoc("Not authenticated")},
+                {"403", ErrorResponseDoc("Not authorized")},
+                {"404", ErrorResponseDoc("Transcript not found")}}}},
+             [h](http::Request& request) { return h->DeleteTranscript(request); });
 
   routes.Add(http::Method::kGet, "/v1/transcripts/{transcript_id}/audio/mp3",
              {{"summary", "The transcript's audio (MP3); Range requests supported, HEAD too"},

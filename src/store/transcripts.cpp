@@ -60,6 +60,9 @@ constexpr std::string_view kListWhere =
     "AND (CAST(:term AS TEXT) IS NULL OR LOWER(COALESCE(t.title, t.name)) LIKE :term2 "
     "ESCAPE '\\')";
 
+constexpr std::string_view kDeleteRecordingOf =
+    "DELETE FROM recording WHERE id = (SELECT recording_id FROM transcript WHERE id = :id)";
+constexpr std::string_view kDelete = "DELETE FROM transcript WHERE id = :id";
 constexpr std::string_view kSetAudioDeleted =
     "UPDATE transcript SET audio_deleted = TRUE WHERE id = :id";
 
@@ -256,6 +259,12 @@ Status TranscriptRepository::SetResult(Session& session, std::string_view id,
                             .Text("webvtt", std::string(webvtt))
                             .Json("participants", std::string(participants_json))
                             .Text("id", std::string(id))));
+}
+
+Status TranscriptRepository::Delete(Session& session, std::string_view id) {
+  auto gone = Exec(session, kDeleteRecordingOf, SqlParams().Text("id", std::string(id)));
+  if (!gone) return Err(std::move(gone.error()));
+  return ExpectOne(Exec(session, kDelete, SqlParams().Text("id", std::string(id))));
 }
 
 Status TranscriptRepository::SetAudioDeleted(Session& session, std::string_view id) {

@@ -96,6 +96,9 @@ class TranscriptRepository {
   static Status SetResult(Session& session, std::string_view id, std::string_view words_json,
                           std::string_view webvtt, std::string_view participants_json);
 
+  // Deletes the transcript and its recording row (reference §4.7); kNotFound when gone.
+  static Status Delete(Session& session, std::string_view id);
+
   // Consent cleanup done: audio_deleted = true (the audio endpoints answer 404 from then on).
   static Status SetAudioDeleted(Session& session, std::string_view id);
 

@@ -305,6 +305,18 @@ TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
   EXPECT_EQ(mp3->status, 200);
   EXPECT_EQ(mp3->get_header_value("Content-Type"), "audio/mpeg");
   EXPECT_GT(mp3->body.size(), 1000u);
+  // Deleted with its audio and its recording.
+  auto deleted = api().Delete("/v1/transcripts/" + id);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id)->status, 404);
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/mp3")->status, 404);
+  EXPECT_EQ(api().Delete("/v1/transcripts/" + id)->status, 404);
+  auto session = db_->Acquire();
+  auto left = store::QueryOptional(session, "SELECT id FROM recording WHERE id = :id",
+                                   store::SqlParams().Text("id", recording_id), 1);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_FALSE(left->has_value());
 }
 
 // A chunk larger than HTTP_BODY_LIMIT_BYTES (1 MiB): the upload route has its own limit.
