@@ -64,20 +64,9 @@ struct Reader {
   }
 
   void Int(int& out, const char* name, int min, int max) {
-    auto v = Get(name);
-    if (!v) return;
-    const std::string t = Trim(*v);
-    int value = 0;
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-    if (ec != std::errc() || ptr != t.data() + t.size()) {
-      problems.Add(fmt::format("{}={:?} is not an integer", name, *v));
-      return;
-    }
-    if (value < min || value > max) {
-      problems.Add(fmt::format("{}={} is out of range [{}, {}]", name, value, min, max));
-      return;
-    }
-    out = value;
+    int64_t value = out;
+    Int64(value, name, min, max);
+    out = static_cast<int>(value);  // Int64 kept it within [min, max] or left it unchanged
   }
 
   void Int64(int64_t& out, const char* name, int64_t min, int64_t max) {
