@@ -219,6 +219,16 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
     return last;
   }
 
+  // Signed as Whereby does, at the current time.
+  httplib::Result PostWhereby(const std::string& body) {
+    const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+    return api().Post("/v1/whereby",
+                      {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
+                      body, "application/json");
+  }
+
   httplib::Result PostDaily(const std::string& body) {
     const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
@@ -561,12 +571,7 @@ TEST_P(RecordingsE2E, WherebyRecordingComesFromTheWherebyBucket) {
       R"({"id":"wb-1","apiVersion":"1.0","createdAt":")" +
       FormatIso8601(std::chrono::system_clock::now()) +
       R"(","type":"recording.finished","data":{"meetingId":"134","roomName":"/standup-3f1c","recordingId":"wrec-1","filename":"standup-3f1c-2026-01-01T12:00:00Z.mp4","status":"completed"}})";
-  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
-  auto r = api().Post("/v1/whereby",
-                      {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
-                      body, "application/json");
+  auto r = PostWhereby(body);
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
   const json recs = WaitForRecordings("m-whereby", 1);
   ASSERT_EQ(recs.size(), 1u);
@@ -578,18 +583,13 @@ TEST_P(RecordingsE2E, BucketRefusalsAndMissingObjectsFailAtOnce) {
   s3_.PutObject("whereby-bucket", "present.mp4", Fixtures::Get().speech_mp4);
   Start({{"WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY", "not-the-secret"}});
   SeedProviderMeeting("m-refused", "whereby", "/refused-1", "777");
-  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
   for (auto [event, file] : {std::pair{"wb-a", "present.mp4"}, std::pair{"wb-b", "absent.mp4"}}) {
     const std::string body =
         std::string(R"({"id":")") + event + R"(","apiVersion":"1.0","createdAt":")" +
         FormatIso8601(std::chrono::system_clock::now()) +
         R"(","type":"recording.finished","data":{"meetingId":"777","roomName":"/refused-1","recordingId":")" +
         event + R"(","filename":")" + file + R"(","status":"completed"}})";
-    auto r = api().Post("/v1/whereby",
-                        {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
-                        body, "application/json");
+    auto r = PostWhereby(body);
     ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
   }
   const auto started = std::chrono::steady_clock::now();
@@ -639,12 +639,7 @@ TEST_P(RecordingsE2E, WherebyRecordingFoundThroughTheBucketsSqsEvents) {
       FormatIso8601(std::chrono::system_clock::now()) +
       R"(","type":"recording.finished","data":{"meetingId":"555","roomName":"/standup-9e2a","recordingId":"wrec-9","filename":")" +
       file + R"(","status":"completed"}})";
-  const std::string t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
-  auto r = api().Post("/v1/whereby",
-                      {{"Whereby-Signature", platforms::SignWhereby(body, t, kWherebySecret)}},
-                      body, "application/json");
+  auto r = PostWhereby(body);
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
   auto listed = api().Get("/v1/meetings/m-sqs/recordings");
   ASSERT_TRUE(listed && listed->status == 200);
