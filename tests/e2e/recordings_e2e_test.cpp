@@ -559,6 +559,65 @@ TEST_P(RecordingsE2E, DailyCloudRecordingIsDownloadedThroughTheAccessLink) {
       << recs.dump();
 }
 
+// Contract §6 / reference §6.4: a recording no webhook announced is found by the Daily
+// recordings poll (rows with nulls and odd statuses are skipped, not fatal), processed once,
+// and a late webhook for it changes nothing.
+TEST_P(RecordingsE2E, DailyRecordingsPollFindsWhatNoWebhookAnnounced) {
+  files_.AddFile("/polled.mp4", Fixtures::Get().speech_mp4, "video/mp4");
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  daily_.AddRecording({{"id", "rec-polled"},
+                       {"room_name", "daily-20260102120000"},
+                       {"start_ts", now - 60},
+                       {"status", "finished"},
+                       {"duration", 3},
+                       {"type", nullptr},
+                       {"s3key", "dom/daily-20260102120000/polled.mp4"},
+                       {"test_download_link", files_.Url("/polled.mp4")}});
+  // Still recording, and a row with nulls everywhere: both skipped.
+  daily_.AddRecording({{"id", "rec-in-progress"},
+                       {"room_name", "daily-20260102120000"},
+                       {"start_ts", now - 10},
+                       {"status", "in-progress"},
+                       {"duration", nullptr}});
+  daily_.AddRecording({{"id", "rec-nulls"},
+                       {"room_name", nullptr},
+                       {"start_ts", nullptr},
+                       {"status", nullptr},
+                       {"duration", nullptr}});
+  Start({{"DAILY_RECORDINGS_POLL_SECONDS", "1"}});
+  SeedProviderMeeting("m-polled", "daily", "daily-20260102120000", "daily-room-2");
+  const json recs = WaitForRecordings("m-polled", 1);
+  ASSERT_EQ(recs.size(), 1u) << recs.dump();
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump();
+  EXPECT_EQ(recs[0]["type"], "cloud");
+  ASSERT_TRUE(recs[0]["transcript_id"].is_string());
+  EXPECT_EQ(WaitForTranscript(recs[0]["transcript_id"])["status"], "ended");
+  EXPECT_GE(daily_.requests(fakes::kDailyListRecordings).size(), 1u);
+
+  // The webhook arrives late: the same recording, not a second one.
+  auto late = PostDaily(
+      R"({"version":"1.0.0","type":"recording.ready-to-download","id":"late-1","payload":)"
+      R"({"type":"cloud","recording_id":"rec-polled","room_name":"daily-20260102120000",)"
+      R"("start_ts":)" +
+      std::to_string(now - 60) +
+      R"(,"status":"finished","duration":3,"s3_key":"dom/daily-20260102120000/polled.mp4"},)"
+      R"("event_ts":1})");
+  ASSERT_TRUE(late && late->status == 200) << (late ? late->body : "");
+  // Wait until at least one more poll ran after the webhook, then count again.
+  const size_t polls = daily_.requests(fakes::kDailyListRecordings).size();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (daily_.requests(fakes::kDailyListRecordings).size() < polls + 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(daily_.requests(fakes::kDailyListRecordings).size(), polls + 2);
+  const json after = WaitForRecordings("m-polled", 1);
+  EXPECT_EQ(after.size(), 1u) << after.dump();
+  EXPECT_EQ(daily_.requests(fakes::kDailyAccessLink).size(), 1u);
+}
+
 TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
   const std::string p1 = "11111111-1111-4111-8111-111111111111";
   const std::string p2 = "22222222-2222-4222-8222-222222222222";
