@@ -108,7 +108,7 @@ struct Handlers {
     }
 
     store::TranscriptSearchQuery query;
-    query.text = std::string(TrimWhitespace(request.QueryParam("q").value_or("")));
+    query.text = store::ValidUtf8(TrimWhitespace(request.QueryParam("q").value_or("")));
     query.limit = static_cast<int>(*limit);
     query.offset = static_cast<int>(*offset);
     query.room_id = request.QueryParam("room_id");

@@ -1,6 +1,7 @@
 #include "store/transcript_search.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <utility>
 
@@ -172,9 +173,29 @@ std::vector<Item> Tokenize(std::string_view q) {
     } else {
       size_t end = i;
       while (end < q.size() && !IsSpace(q[end]) && q[end] != '"') ++end;
-      item.text = std::string(q.substr(i, end - i));
+      const std::string word(q.substr(i, end - i));
       i = end;
-      if (!negated && (item.text == "OR" || item.text == "or")) item.is_or = true;
+      if (!negated && (word == "OR" || word == "or")) {
+        item.is_or = true;
+        items.push_back(std::move(item));
+        continue;
+      }
+      // Like PostgreSQL's parser, ASCII punctuation separates words ("title:budget" is two
+      // terms, ANDed); a negation applies to each of them.
+      size_t start = 0;
+      for (size_t k = 0; k <= word.size(); ++k) {
+        const bool cut = k == word.size() || (static_cast<unsigned char>(word[k]) < 0x80 &&
+                                              !std::isalnum(static_cast<unsigned char>(word[k])));
+        if (!cut) continue;
+        if (k > start) {
+          Item piece;
+          piece.negated = negated;
+          piece.text = word.substr(start, k - start);
+          items.push_back(std::move(piece));
+        }
+        start = k + 1;
+      }
+      continue;
     }
     items.push_back(std::move(item));
   }
@@ -242,6 +263,24 @@ Result<TranscriptSearchHit> ReadHit(const SqlRow& row) {
 }
 
 }  // namespace
+
+std::string ValidUtf8(std::string_view text) {
+  const Decoded d = Decode(text);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < d.folded.size(); ++i) {
+    const size_t begin = d.offsets[i];
+    const size_t length = d.offsets[i + 1] - begin;
+    const auto lead = static_cast<unsigned char>(text[begin]);
+    const bool invalid = length == 1 && lead >= 0x80;
+    if (invalid) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+    } else {
+      out.append(text.substr(begin, length));
+    }
+  }
+  return out;
+}
 
 std::string WebVttPlainText(std::string_view webvtt) {
   std::string out;
@@ -369,18 +408,19 @@ SearchSnippets CombineSnippets(const std::optional<std::string>& long_summary,
 Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
                                                       const TranscriptSearchQuery& query) {
   const bool pg = session.dialect() == Dialect::kPostgres;
+  const std::string text = ValidUtf8(query.text);
   SqlParams params;
   std::string from;
   std::string rank = "1.0";
   std::string order = "t.created_at DESC, t.id";
-  if (!query.text.empty()) {
+  if (!text.empty()) {
     if (pg) {
       from = kPostgresMatchFrom;
       rank = kPostgresRank;
-      params.Text("q", query.text);
+      params.Text("q", text);
       order = "rank DESC, " + order;
     } else {
-      const Fts5Query fts = WebsearchToFts5(query.text);
+      const Fts5Query fts = WebsearchToFts5(text);
       if (!fts.match.empty()) {
         from = kSqliteMatchFrom;
         rank = kSqliteRank;

@@ -66,6 +66,10 @@ class TranscriptSearch {
 
 // --- pure helpers (exposed for tests) ---
 
+// `text` with every byte that is not part of a well-formed UTF-8 sequence (overlong forms and
+// surrogates are not checked) replaced by U+FFFD.
+std::string ValidUtf8(std::string_view text);
+
 // The plain text of a WebVTT document: each cue's text lines (after its timing line, up to the
 // blank line), a leading `<v Name>` voice tag and `</v>` removed, &lt; &gt; &nbsp; &amp;
 // decoded, trimmed, joined by single spaces. The header, NOTE blocks and cue identifiers are not
