@@ -484,8 +484,7 @@ CREATE TABLE transcript_change_counter (
 ))sql"),
       Only(kSqlite, R"sql(
 UPDATE transcript SET change_seq = (
-  SELECT COUNT(*) FROM transcript o WHERE o.change_seq < transcript.change_seq
-    OR (o.change_seq = transcript.change_seq AND o.rowid <= transcript.rowid)))sql"),
+  SELECT COUNT(*) FROM transcript o WHERE o.rowid <= transcript.rowid))sql"),
       Only(kSqlite,
            "INSERT INTO transcript_change_counter (id, value) "
            "SELECT 1, COALESCE(MAX(change_seq), 0) FROM transcript"),

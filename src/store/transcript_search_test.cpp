@@ -12,6 +12,7 @@
 
 #include "core/time_format.hpp"
 #include "fakes/test_databases.hpp"
+#include "store/migrations.hpp"
 #include "store/rooms.hpp"
 #include "store/sql.hpp"
 #include "store/transcripts.hpp"
@@ -332,6 +333,59 @@ TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchTest, testing::TestBackends(),
+                         testing::BackendName);
+
+// Migration 6 on a database that already holds transcripts: they are indexed and numbered.
+class TranscriptSearchMigrationTest : public DatabaseTest {
+ protected:
+  bool MigrateOnSetUp() const override { return false; }
+};
+
+TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) {
+  ASSERT_EQ(MigrateUp(db(), 5).value_or(-1), 5);
+  {
+    auto session = db().Acquire();
+    for (const char* id : {"old-1", "old-2"}) {
+      auto inserted = Exec(session,
+                           "INSERT INTO transcript (id, created_at, title, long_summary, webvtt) "
+                           "VALUES (:id, :created_at, 'Legacy', 'walrus', :vtt)",
+                           SqlParams()
+                               .Text("id", id)
+                               .Time("created_at", At("2025-01-01T00:00:00Z"))
+                               .Text("vtt", Vtt(std::string("caption of ") + id)));
+      ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
+    }
+  }
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 1);
+  auto session = db().Acquire();
+  auto rows = Query(session, "SELECT id, change_seq FROM transcript ORDER BY id", {}, 2);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2u);
+  const int64_t first = std::stoll(*(*rows)[0][1]);
+  const int64_t second = std::stoll(*(*rows)[1][1]);
+  EXPECT_GT(first, 0);
+  EXPECT_GT(second, 0);
+  EXPECT_NE(first, second);
+  for (const char* q : {"legacy", "walrus", "old"}) {
+    TranscriptSearchQuery query;
+    query.text = q;
+    auto page = TranscriptSearch::Search(session, query);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+    EXPECT_EQ(page->total, 2) << q;
+  }
+  // New writes continue after the numbers given to the old rows.
+  ASSERT_TRUE(TranscriptRepository::SetStatus(session, "old-1", "ended", {}).has_value());
+  auto updated = TranscriptRepository::Get(session, "old-1");
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_GT(updated->change_seq, std::max(first, second));
+  // And down again removes the index but keeps the rows.
+  ASSERT_EQ(MigrateDown(db(), 1).value_or(-1), 1);
+  auto count = Query(session, "SELECT COUNT(*) FROM transcript", {}, 1);
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ((*count)[0][0], "2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchMigrationTest, testing::TestBackends(),
                          testing::BackendName);
 
 }  // namespace
