@@ -69,7 +69,8 @@ class SearchRoutesTest : public ::testing::TestWithParam<bool> {
 
   std::set<std::string> Ids(const http::Response& res) {
     std::set<std::string> ids;
-    for (const auto& r : json::parse(res.body)["results"]) ids.insert(r["id"].get<std::string>());
+    const json body = json::parse(res.body);
+    for (const auto& r : body["results"]) ids.insert(r["id"].get<std::string>());
     return ids;
   }
 
