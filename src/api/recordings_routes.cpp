@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -314,9 +315,16 @@ struct Handlers {
       errors.Add({"query", "sort_by"}, LiteralErrorMessage({"created_at", "change_seq"}),
                  "literal_error");
     }
+    std::optional<int64_t> change_seq_from;
+    if (request.QueryParam("change_seq_from")) {
+      change_seq_from =
+          QueryInt(request, "change_seq_from", 0, 0, std::numeric_limits<int64_t>::max(), errors);
+    }
     if (!errors.empty()) return errors.ToResponse();
     store::TranscriptFilter filter;
     filter.user_id = caller->user_id;
+    filter.change_seq_from = change_seq_from;
+    filter.sort_by_change_seq = sort_by && *sort_by == "change_seq";
     filter.room_id = request.QueryParam("room_id");
     filter.source_kind = source_kind;
     auto term = request.QueryParam("search_term");
@@ -733,8 +741,13 @@ void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
           {"in", "query"},
           {"schema", {{"type", "string"}, {"enum", {"room", "live", "file"}}}}},
          {{"name", "search_term"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+         {{"name", "change_seq_from"},
+          {"in", "query"},
+          {"schema", {{"type", "integer"}, {"minimum", 0}}},
+          {"description", "only transcripts whose change_seq is greater"}},
          {{"name", "sort_by"},
           {"in", "query"},
+          {"description", "created_at: newest first; change_seq: ascending"},
           {"schema", {{"type", "string"}, {"enum", {"created_at", "change_seq"}}}}}}},
        {"responses",
         {{"200",

@@ -18,6 +18,7 @@
 #include "api/recordings_routes.hpp"
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
+#include "api/search_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/transcript_edit_routes.hpp"
 #include "api/web_routes.hpp"
@@ -137,6 +138,7 @@ int Serve(const Config& given_config) {
   api::RegisterTranscriptEditRoutes(routes, context, {notify_jobs, storages->ours.get()});
   api::RegisterMockCallRoutes(routes, context, router);
   api::RegisterWebApiRoutes(routes, context);
+  api::RegisterSearchRoutes(routes, context);
   api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
   // --- end routes ---
 
