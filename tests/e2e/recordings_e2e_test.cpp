@@ -19,6 +19,7 @@
 #include "core/time_format.hpp"
 #include "fakes/fake_daily_server.hpp"
 #include "fakes/fake_file_server.hpp"
+#include "fakes/fake_openai_transcription_server.hpp"
 #include "fakes/fake_s3_server.hpp"
 #include "fakes/fake_sqs_server.hpp"
 #include "platforms/daily/daily_signature.hpp"
@@ -239,7 +240,29 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
                       body, "application/json");
   }
 
+  // Posts the speech fixture as the mock room's recording and returns its transcript id once the
+  // recording is ready.
+  std::string RecordSpeech(const std::string& room) {
+    const std::string meeting = MockMeeting(room);
+    auto posted = api().Post("/v1/mock/rooms/" + room + "/recording", Fixtures::Get().speech_webm,
+                             "audio/webm");
+    EXPECT_TRUE(posted && posted->status == 202) << (posted ? posted->body : "");
+    const json recs = WaitForRecordings(meeting, 1);
+    if (recs.size() != 1 || !recs[0]["transcript_id"].is_string()) {
+      ADD_FAILURE() << recs.dump();
+      return "";
+    }
+    return recs[0]["transcript_id"];
+  }
+
+  std::map<std::string, std::string> OpenAiEnv() {
+    return {{"TRANSCRIPT_BACKEND", "openai"},
+            {"TRANSCRIPT_URL", openai_.url()},
+            {"TRANSCRIPT_API_KEY", "sk-test-key"}};
+  }
+
   fakes::FakeDailyServer daily_;
+  fakes::FakeOpenAiTranscriptionServer openai_{{"sk-test-key"}};
   fakes::FakeFileServer files_;
   fakes::FakeS3Server s3_{S3Options()};
   std::unique_ptr<ReflectorServer> server_;
@@ -474,6 +497,72 @@ TEST_P(RecordingsE2E, ReprocessRunsTheRecordingAgainFromItsSource) {
   EXPECT_EQ(t["title"], "Kept title");
   EXPECT_EQ(WaitForRecordings(meeting, 1)[0]["status"], "ready");
   EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/mp3")->status, 200);
+}
+
+// The openai backend through the real binary: a 500 is retried by the job queue and the retry's
+// words land; the request carries the contract's fields and the key.
+TEST_P(RecordingsE2E, OpenAiBackendServerErrorIsRetriedThenTranscribed) {
+  openai_.PushStatus(500);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-ok");
+  const json t = WaitForTranscript(id, "json", 90s);
+  ASSERT_EQ(t["status"], "ended") << t.dump() << server_->Output();
+  ASSERT_FALSE(t["transcript"].empty()) << t.dump();
+  EXPECT_THAT(t["transcript"][0]["text"].get<std::string>(), ::testing::StartsWith("word0"));
+  const auto requests = openai_.requests();
+  ASSERT_EQ(requests.size(), 2u);  // the 500, then the retry
+  EXPECT_EQ(requests[1].authorization, "Bearer sk-test-key");
+  EXPECT_EQ(requests[1].fields.at("model"), "whisper-1");
+  EXPECT_EQ(requests[1].fields.at("response_format"), "verbose_json");
+  EXPECT_TRUE(requests[1].wav_valid);
+  EXPECT_NEAR(requests[1].wav_seconds, 3.0, 2.0);
+}
+
+// A refused key is permanent: one request, the transcript in `error` saying why, no retry storm.
+TEST_P(RecordingsE2E, OpenAiBackendRefusingTheKeyFailsTheTranscriptOnce) {
+  openai_.PushStatus(401);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-401");
+  const json t = WaitForTranscript(id, "text", 60s);
+  EXPECT_EQ(t["status"], "error") << t.dump();
+  ASSERT_TRUE(t["error"].is_string()) << t.dump();
+  EXPECT_THAT(t["error"].get<std::string>(), ::testing::HasSubstr("401"));
+  EXPECT_EQ(t["error"].get<std::string>().find("sk-test-key"), std::string::npos);
+  EXPECT_EQ(openai_.request_count(), 1u);
+}
+
+// A transcript deleted while the backend is still working on it: the job ends quietly when the
+// answer comes, nothing is recreated, the server stays healthy.
+TEST_P(RecordingsE2E, TranscriptDeletedWhileProcessing) {
+  openai_.PushHang(3s);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-deleted");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (openai_.request_count() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(openai_.request_count(), 1u) << server_->Output();
+  auto deleted = api().Delete("/v1/transcripts/" + id);
+  ASSERT_TRUE(deleted && deleted->status == 200) << (deleted ? deleted->body : "");
+  // The job finishes (the hang ends after 3 s) without recreating anything.
+  json jobs;
+  const auto job_deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < job_deadline) {
+    jobs = json::parse(api().Get("/v1/jobs?kind=transcript.process")->body);
+    bool settled = !jobs["items"].empty();
+    for (const auto& j : jobs["items"]) {
+      settled = settled && j["status"] != "queued" && j["status"] != "running";
+    }
+    if (settled) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(jobs["items"].empty()) << jobs.dump();
+  for (const auto& j : jobs["items"]) {
+    EXPECT_TRUE(j["status"] == "dead" || j["status"] == "succeeded") << jobs.dump();
+  }
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id)->status, 404);
+  EXPECT_EQ(api().Get("/health")->status, 200);
+  EXPECT_EQ(json::parse(api().Get("/v1/transcripts")->body)["total"], 0);
 }
 
 TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
