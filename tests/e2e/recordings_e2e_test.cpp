@@ -707,6 +707,81 @@ TEST_P(RecordingsE2E, DailyRecordingsPollFindsWhatNoWebhookAnnounced) {
   EXPECT_EQ(daily_.requests(fakes::kDailyAccessLink).size(), 1u);
 }
 
+// The safe downloader's refusals through the binary (contract §7.3), each a failed recording
+// with its reason after one attempt; a dropped connection is resumed with Range and succeeds.
+TEST_P(RecordingsE2E, DailyCloudDownloadRefusalsAndResume) {
+  const std::string& mp4 = Fixtures::Get().speech_mp4;
+  files_.AddFile("/composed.mp4", mp4, "video/mp4");
+  files_.AddFile("/big.wav", Fixtures::Get().long_wav, "audio/wav");
+  files_.AddFile("/dropped.mp4", mp4, "video/mp4");
+  files_.AddFault("/dropped.mp4", fakes::FakeFileServer::DropAfter(1000));
+  files_.AddFile("/gone.mp4", mp4, "video/mp4");
+  files_.AddFault("/gone.mp4", fakes::FakeFileServer::Status(404));
+  const std::string port = std::to_string(files_.port());
+  files_.AddFile("/hop.mp4", mp4, "video/mp4");
+  files_.AddFault("/hop.mp4",
+                  fakes::FakeFileServer::Redirect("http://127.0.0.2:" + port + "/composed.mp4"));
+  const std::map<std::string, std::string> links = {
+      {"rec-big", files_.Url("/big.wav")},
+      {"rec-dropped", files_.Url("/dropped.mp4")},
+      {"rec-gone", files_.Url("/gone.mp4")},
+      {"rec-hop", files_.Url("/hop.mp4")},
+      {"rec-mapped", "http://[::ffff:127.0.0.2]:" + port + "/composed.mp4"}};
+  for (const auto& [id, link] : links) {
+    daily_.AddRecording({{"id", id},
+                         {"room_name", "daily-20260103120000"},
+                         {"status", "finished"},
+                         {"duration", 3},
+                         {"test_download_link", link}});
+  }
+  Start({{"MAX_RECORDING_BYTES", "1000000"}});
+  SeedProviderMeeting("m-refusals", "daily", "daily-20260103120000", "daily-room-3");
+  int n = 0;
+  for (const auto& [id, link] : links) {
+    const std::string body =
+        R"({"version":"1.0.0","type":"recording.ready-to-download","id":"ev-)" +
+        std::to_string(++n) + R"(","payload":{"type":"cloud","recording_id":")" + id +
+        R"(","room_name":"daily-20260103120000","start_ts":)" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        R"(,"status":"finished","duration":3,"s3_key":"dom/x.mp4"},"event_ts":1})";
+    auto r = PostDaily(body);
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  }
+  const json recs = WaitForRecordings("m-refusals", links.size(), 90s);
+  ASSERT_EQ(recs.size(), links.size()) << recs.dump();
+  std::vector<std::string> errors;
+  int ready = 0;
+  for (const auto& r : recs) {
+    if (r["status"] == "ready") ++ready;
+    if (r["error"].is_string()) errors.push_back(r["error"]);
+  }
+  EXPECT_EQ(ready, 1) << recs.dump();  // the dropped download, resumed
+  using ::testing::HasSubstr;
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("recording too large"))) << recs.dump();
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("HTTP 404"))) << recs.dump();
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("download refused: private address 127.0.0.2")))
+      << recs.dump();
+  EXPECT_EQ(std::count_if(errors.begin(), errors.end(),
+                          [](const std::string& e) {
+                            return e.find("download refused: private address") != std::string::npos;
+                          }),
+            2)
+      << recs.dump();
+  // Refusals are not retried: one request each for the 404 and the redirect.
+  int gone = 0, hop = 0, dropped_ranged = 0;
+  for (const auto& req : files_.requests()) {
+    if (req.path == "/gone.mp4") ++gone;
+    if (req.path == "/hop.mp4") ++hop;
+    if (req.path == "/dropped.mp4" && !req.range.empty()) ++dropped_ranged;
+  }
+  EXPECT_EQ(gone, 1);
+  EXPECT_EQ(hop, 1);
+  EXPECT_GE(dropped_ranged, 1);  // resumed with Range
+  EXPECT_EQ(api().Get("/health")->status, 200);
+}
+
 TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
   const std::string p1 = "11111111-1111-4111-8111-111111111111";
   const std::string p2 = "22222222-2222-4222-8222-222222222222";
