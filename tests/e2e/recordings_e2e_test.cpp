@@ -792,7 +792,7 @@ TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
                          "-cam-audio-" + std::to_string(start + 4000);
   s3_.PutObject("daily-bucket", k1, Fixtures::Get().speech_webm);
   s3_.PutObject("daily-bucket", k2, Fixtures::Get().tone_webm);
-  Start();
+  Start(OpenAiEnv());  // words from the fake backend, so each track's words can be checked
   SeedProviderMeeting("m-raw", "daily", "daily-20260101120000", "daily-room-id");
   {
     auto session = db_->Acquire();
@@ -822,6 +822,25 @@ TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
   ASSERT_EQ(participants.size(), 2u);
   EXPECT_EQ(participants[0]["name"], "Alice");
   EXPECT_EQ(participants[1]["name"], "Speaker 2");
+  // One speaker per track, words in meeting time: Alice's speech from 0.1 s, the tone track's
+  // one word from 4 s (the fake answers a word per stretch of sound, in the track's own time).
+  const json segments =
+      WaitForTranscript(recs[0]["transcript_id"].get<std::string>(), "json")["transcript"];
+  ASSERT_TRUE(segments.is_array() && !segments.empty()) << segments.dump();
+  bool alice = false, second = false;
+  for (const auto& seg : segments) {
+    if (seg["speaker_name"] == "Alice") {
+      alice = true;
+      EXPECT_GE(seg["start"].get<double>(), 0.1);
+      EXPECT_LT(seg["start"].get<double>(), 4.0);
+    } else if (seg["speaker_name"] == "Speaker 2") {
+      second = true;
+      EXPECT_NEAR(seg["start"].get<double>(), 4.0, 0.3) << segments.dump();
+      EXPECT_NEAR(seg["end"].get<double>(), 6.0, 0.3) << segments.dump();
+    }
+  }
+  EXPECT_TRUE(alice && second) << segments.dump();
+  EXPECT_EQ(openai_.request_count(), 2u);  // one request per track
 }
 
 TEST_P(RecordingsE2E, WherebyRecordingComesFromTheWherebyBucket) {
