@@ -423,8 +423,9 @@ SearchSnippets CombineSnippets(const std::optional<std::string>& long_summary,
   return out;
 }
 
-Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
-                                                      const TranscriptSearchQuery& query) {
+namespace {
+
+Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQuery& query) {
   const bool pg = session.dialect() == Dialect::kPostgres;
   const std::string text = ValidUtf8(query.text);
   SqlParams params;
@@ -516,6 +517,32 @@ Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
     if (!count) return Err(std::move(count.error()));
     page.total = count->empty() ? 0 : std::stoll((*count)[0][0].value_or("0"));
   }
+  return page;
+}
+
+}  // namespace
+
+Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
+                                                      const TranscriptSearchQuery& query) {
+  if (session.dialect() != Dialect::kPostgres || query.timeout.count() <= 0 ||
+      session.in_transaction()) {
+    return RunSearch(session, query);
+  }
+  // SET LOCAL: the timeout ends with this read transaction.
+  auto tx = session.Begin(TxMode::kRead);
+  if (!tx) return Err(std::move(tx.error()));
+  auto set =
+      Exec(session, "SET LOCAL statement_timeout = " + std::to_string(query.timeout.count()));
+  if (!set) return Err(std::move(set.error()));
+  auto page = RunSearch(session, query);
+  if (!page) {
+    // query_canceled (57014) after the timeout; the driver's text names it.
+    if (page.error().detail.find("statement timeout") != std::string::npos) {
+      return Err(Code::kDeadlineExceeded, "Search query timed out", page.error().detail);
+    }
+    return page;
+  }
+  if (auto committed = tx->Commit(); !committed) return Err(std::move(committed.error()));
   return page;
 }
 

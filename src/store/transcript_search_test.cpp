@@ -332,6 +332,32 @@ TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
   EXPECT_THAT(Ids(""), ::testing::SizeIs(3));
 }
 
+TEST_P(TranscriptSearchTest, PostgresSearchStopsAtItsTimeout) {
+  if (!postgres()) GTEST_SKIP() << "SQLite has no statement timeout";
+  // 40 transcripts of 4 000 words where one phrase of two common words is checked position by
+  // position: well over 1 ms on PostgreSQL.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += (i % 2 == 0 ? "alpha " : "beta ");
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "long-" + std::to_string(i);
+    Add(id, "alice", "2026-03-01T10:00:00Z");
+    SetVtt(id, text);
+  }
+  TranscriptSearchQuery q;
+  q.text = "\"beta alpha\" \"alpha beta\"";
+  q.timeout = std::chrono::milliseconds(1);
+  auto session = db().Acquire();
+  auto page = TranscriptSearch::Search(session, q);
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error().code, Code::kDeadlineExceeded);
+  EXPECT_EQ(page.error().message, "Search query timed out");
+  // The session is usable afterwards, and the default timeout lets the same search finish.
+  q.timeout = TranscriptSearchQuery{}.timeout;
+  page = TranscriptSearch::Search(session, q);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  EXPECT_EQ(page->total, 40);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchTest, testing::TestBackends(),
                          testing::BackendName);
 
