@@ -138,7 +138,7 @@ int Serve(const Config& given_config) {
   api::RegisterTranscriptEditRoutes(routes, context, {notify_jobs, storages->ours.get()});
   api::RegisterMockCallRoutes(routes, context, router);
   api::RegisterWebApiRoutes(routes, context);
-  api::RegisterSearchRoutes(routes, context);
+  api::RegisterSearchRoutes(routes, context, {.public_mode = config.auth.public_mode});
   api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
   // --- end routes ---
 
