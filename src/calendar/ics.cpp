@@ -37,7 +37,10 @@ void InitLibicalOnce() {
 int64_t ToUnix(TimePoint t) {
   return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
 }
-TimePoint FromUnix(int64_t s) { return TimePoint(Seconds(s)); }
+// system_clock counts nanoseconds in 64 bits (±292 years around 1970): feed values beyond
+// ±272 years are clamped so a hostile year (DTEND:24200816T…) cannot overflow it.
+constexpr int64_t kTimeLimit = int64_t{1} << 33;
+TimePoint FromUnix(int64_t s) { return TimePoint(Seconds(std::clamp(s, -kTimeLimit, kTimeLimit))); }
 
 bool IStartsWith(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -232,7 +235,7 @@ std::optional<EventData> ReadEvent(icalcomponent* vcalendar, icalcomponent* even
   } else if (start->is_date) {
     data.duration = 24 * 3600;
   }
-  if (data.duration < 0) data.duration = 0;
+  data.duration = std::clamp<int64_t>(data.duration, 0, kTimeLimit);
   data.cancelled = icalcomponent_get_status(event) == ICAL_STATUS_CANCELLED;
   if (icalproperty* rid = icalcomponent_get_first_property(event, ICAL_RECURRENCEID_PROPERTY)) {
     auto t = ReadTime(vcalendar, rid, icalproperty_get_recurrenceid(rid));
@@ -381,8 +384,25 @@ Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint
     return Err(Code::kInvalidArgument,
                "not iCalendar data: the feed does not start with BEGIN:VCALENDAR");
   }
-  const std::string nul_terminated(text.substr(begin));
-  ComponentPtr root(icalparser_parse_string(nul_terminated.c_str()));
+  // libical reads the text through a line generator (fgets-like), so the feed is not copied.
+  struct Reader {
+    std::string_view rest;
+  } reader{text.substr(begin)};
+  auto next_line = [](char* out, size_t size, void* d) -> char* {
+    auto* r = static_cast<Reader*>(d);
+    if (r->rest.empty() || size < 2) return nullptr;
+    size_t n = std::min(r->rest.size(), size - 1);
+    const size_t newline = r->rest.substr(0, n).find('\n');
+    if (newline != std::string_view::npos) n = newline + 1;
+    std::copy_n(r->rest.data(), n, out);
+    out[n] = '\0';
+    r->rest.remove_prefix(n);
+    return out;
+  };
+  std::unique_ptr<icalparser, void (*)(icalparser*)> parser(icalparser_new(), &icalparser_free);
+  if (!parser) return Err(Code::kInternal, "libical could not allocate a parser");
+  icalparser_set_gen_data(parser.get(), &reader);
+  ComponentPtr root(icalparser_parse(parser.get(), next_line));
   if (!root) return Err(Code::kInvalidArgument, "not iCalendar data: libical could not parse it");
   ParsedCalendar out;
   const int64_t from_s = ToUnix(from);

@@ -75,6 +75,7 @@ Status RecordFailure(store::Database& db, const std::string& room_id,
   state.last_status = "error";
   state.last_error = error;
   state.last_attempt_at = now;
+  state.body.reset();  // keep the stored copy as it is
   return store::CalendarSyncStateRepository::Put(session, state);
 }
 
@@ -279,7 +280,9 @@ Result<SyncResult> SyncRoomCalendar(store::Database& db, const Clock& clock, Ics
   state.last_attempt_at = stamp;
   state.http_etag = fetched->etag ? fetched->etag : (previous ? previous->http_etag : std::nullopt);
   state.content_hash = hash;
-  state.body = std::move(body);
+  // The copy is kept for 304s; rewritten only when it changed (it may be megabytes).
+  const bool same_body = previous && previous->content_hash == hash && previous->body;
+  if (!same_body) state.body = std::move(body);
   REFLECTOR_RETURN_IF_ERROR(store::CalendarSyncStateRepository::Put(session, state));
   REFLECTOR_RETURN_IF_ERROR(
       store::CalendarSyncStateRepository::MarkRoomSynced(session, room->id, stamp, hash));

@@ -73,7 +73,8 @@ constexpr std::string_view kUpsertState =
     ":last_attempt_at, :http_etag, :content_hash, :body) ON CONFLICT (room_id) DO UPDATE SET "
     "last_status = excluded.last_status, last_error = excluded.last_error, "
     "last_attempt_at = excluded.last_attempt_at, http_etag = excluded.http_etag, "
-    "content_hash = excluded.content_hash, body = excluded.body";
+    "content_hash = excluded.content_hash, "
+    "body = COALESCE(excluded.body, calendar_sync_state.body)";
 constexpr std::string_view kSelectEnabledRooms =
     "SELECT id, ics_fetch_interval, ics_last_sync FROM room "
     "WHERE ics_enabled = TRUE AND ics_url IS NOT NULL AND ics_url <> '' ORDER BY id";

@@ -89,7 +89,8 @@ class CalendarSyncStateRepository {
   // nullopt when the room was never synced. Database errors.
   static Result<std::optional<CalendarSyncState>> Get(Session& session, std::string_view room_id);
 
-  // Inserts or replaces the row of state.room_id. kFailedPrecondition for an unknown room.
+  // Inserts or replaces the row of state.room_id; a body left unset keeps the stored one.
+  // kFailedPrecondition for an unknown room.
   static Status Put(Session& session, const CalendarSyncState& state);
 
   // Rooms with ics_enabled and a non-empty ics_url: id, ics_fetch_interval, ics_last_sync.
