@@ -330,6 +330,35 @@ bool IsRecurring(icalcomponent* event) {
          icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY) != nullptr;
 }
 
+// Appends the VTIMEZONEs of `vcalendar` and the VEVENTs of the UIDs `keep` selects to `slice`,
+// each serialised by libical (no clone of the tree: the slice is built while the whole feed is in
+// memory). `tzids` are the zones already written.
+void AddToSlice(icalcomponent* vcalendar, const KeepEvent& keep, std::set<std::string>& tzids,
+                std::string& slice) {
+  std::set<std::string> uids;
+  for (icalcomponent* c = icalcomponent_get_first_component(vcalendar, ICAL_VEVENT_COMPONENT);
+       c != nullptr; c = icalcomponent_get_next_component(vcalendar, ICAL_VEVENT_COMPONENT)) {
+    const char* uid = icalcomponent_get_uid(c);
+    if (uid == nullptr) continue;
+    if (keep(Text(c, ICAL_LOCATION_PROPERTY), Text(c, ICAL_DESCRIPTION_PROPERTY))) {
+      uids.insert(Trimmed(uid));
+    }
+  }
+  if (uids.empty()) return;
+  for (icalcomponent* c = icalcomponent_get_first_component(vcalendar, ICAL_VTIMEZONE_COMPONENT);
+       c != nullptr; c = icalcomponent_get_next_component(vcalendar, ICAL_VTIMEZONE_COMPONENT)) {
+    icalproperty* tzid_prop = icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
+    const char* tzid = tzid_prop == nullptr ? nullptr : icalproperty_get_tzid(tzid_prop);
+    if (tzid == nullptr || !tzids.insert(tzid).second) continue;
+    slice += RawText(c);
+  }
+  for (icalcomponent* c = icalcomponent_get_first_component(vcalendar, ICAL_VEVENT_COMPONENT);
+       c != nullptr; c = icalcomponent_get_next_component(vcalendar, ICAL_VEVENT_COMPONENT)) {
+    const char* uid = icalcomponent_get_uid(c);
+    if (uid != nullptr && uids.count(Trimmed(uid)) > 0) slice += RawText(c);
+  }
+}
+
 void CollectCalendar(icalcomponent* vcalendar, int64_t from, int64_t to, ParsedCalendar& out) {
   std::vector<EventData> masters;
   std::vector<EventData> overrides;
@@ -375,7 +404,8 @@ void CollectCalendar(icalcomponent* vcalendar, int64_t from, int64_t to, ParsedC
 
 }  // namespace
 
-Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint to) {
+Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint to,
+                                const KeepEvent& keep) {
   InitLibicalOnce();
   size_t begin = 0;
   while (begin < text.size() && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
@@ -407,18 +437,24 @@ Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint
   ParsedCalendar out;
   const int64_t from_s = ToUnix(from);
   const int64_t to_s = ToUnix(to);
-  bool any_calendar = false;
+  std::vector<icalcomponent*> calendars;
   if (icalcomponent_isa(root.get()) == ICAL_VCALENDAR_COMPONENT) {
-    any_calendar = true;
-    CollectCalendar(root.get(), from_s, to_s, out);
+    calendars.push_back(root.get());
   } else {
     for (icalcomponent* c = icalcomponent_get_first_component(root.get(), ICAL_VCALENDAR_COMPONENT);
          c != nullptr; c = icalcomponent_get_next_component(root.get(), ICAL_VCALENDAR_COMPONENT)) {
-      any_calendar = true;
-      CollectCalendar(c, from_s, to_s, out);
+      calendars.push_back(c);
     }
   }
-  if (!any_calendar) return Err(Code::kInvalidArgument, "not iCalendar data: no VCALENDAR");
+  if (calendars.empty()) return Err(Code::kInvalidArgument, "not iCalendar data: no VCALENDAR");
+  for (icalcomponent* c : calendars) CollectCalendar(c, from_s, to_s, out);
+  if (keep) {
+    // The wrapper lines are RFC 5545's fixed VCALENDAR envelope; the content is libical's.
+    out.slice = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Reflector//room slice//EN\r\n";
+    std::set<std::string> tzids;
+    for (icalcomponent* c : calendars) AddToSlice(c, keep, tzids, out.slice);
+    out.slice += "END:VCALENDAR\r\n";
+  }
   std::sort(out.events.begin(), out.events.end(), [](const IcsEvent& a, const IcsEvent& b) {
     return a.start != b.start ? a.start < b.start : a.key < b.key;
   });

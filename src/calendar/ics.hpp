@@ -18,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,7 +58,14 @@ struct IcsEvent {
 struct ParsedCalendar {
   std::vector<IcsEvent> events;  // starting in [from, to], cancelled ones dropped, by start
   int vevents = 0;               // VEVENT components in the feed
+  // With a `keep` predicate: an iCalendar text holding the feed's VTIMEZONEs and every VEVENT
+  // (master and overrides) of each UID that has a component the predicate keeps — enough to
+  // expand those events again later (the sync keeps it for 304 answers instead of the feed).
+  std::string slice;
 };
+
+// Whether a VEVENT matters to the caller, from its LOCATION and DESCRIPTION.
+using KeepEvent = std::function<bool(std::string_view location, std::string_view description)>;
 
 // Limits that keep a hostile feed bounded.
 inline constexpr int kMaxRecurrenceSteps = 100'000;  // iterator steps per recurring VEVENT
@@ -66,7 +74,9 @@ inline constexpr int kMaxRecurrenceSteps = 100'000;  // iterator steps per recur
 // kInvalidArgument with a reason for people when the text is not an iCalendar feed ("no
 // VCALENDAR", "not iCalendar data"). VEVENTs that lack DTSTART or carry an unusable time are
 // skipped (`vevents` still counts them).
-Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint to);
+// With `keep`, also fills `slice`.
+Result<ParsedCalendar> ParseIcs(std::string_view text, TimePoint from, TimePoint to,
+                                const KeepEvent& keep = {});
 
 // The IANA name of a Windows time zone name as Outlook/Exchange writes it in TZID
 // ("Pacific Standard Time" → "America/Los_Angeles"); nullopt when unknown.

@@ -114,6 +114,25 @@ TEST(IcsTest, FoldedDescriptionIsUnfoldedBeforeMatching) {
       << parsed->events.front().description;
 }
 
+TEST(IcsTest, SliceKeepsWhatExpandsTheSelectedEventsAgain) {
+  // The sync keeps the room's slice for 304 answers: expanding it must give the same
+  // occurrences of the kept events as the whole feed, and nothing else.
+  const int64_t now = NowSeconds();
+  for (const Fixture& f : {Google(now, kUrl), Outlook(now, kUrl), Fastmail(now, kUrl)}) {
+    const KeepEvent keep = [](std::string_view location, std::string_view description) {
+      return NamesRoom(location, kUrl) || NamesRoom(description, kUrl);
+    };
+    auto whole = ParseIcs(f.ics, At(now - 3600), At(now + 86400), keep);
+    ASSERT_TRUE(whole.has_value()) << f.name;
+    std::vector<Got> expected;
+    for (const auto& e : f.expected) {
+      if (e.names_room) expected.push_back({e.key, e.start, e.end, e.title});
+    }
+    EXPECT_EQ(Parse(whole->slice, now), Sorted(expected)) << f.name << "\n" << whole->slice;
+    EXPECT_LT(whole->slice.size(), f.ics.size() + 200) << f.name;
+  }
+}
+
 TEST(IcsTest, RejectsWhatIsNotICalendar) {
   const auto from = At(0);
   const auto to = At(int64_t{4'000'000'000});

@@ -189,7 +189,7 @@ Result<SyncResult> SyncRoomCalendar(store::Database& db, const Clock& clock, Ics
     REFLECTOR_RETURN_IF_ERROR(RecordFailure(db, room->id, previous, message, clock.Now()));
     return ErrorResult(message);
   }
-  std::string body;
+  std::string body;  // the feed, or on 304 the stored slice of it
   std::optional<std::string> reason;
   if (fetched->not_modified) {
     if (!have_copy) {
@@ -202,20 +202,27 @@ Result<SyncResult> SyncRoomCalendar(store::Database& db, const Clock& clock, Ics
   } else {
     body = std::move(fetched->body);
   }
-  const std::string hash = Md5Hex(body);
+  const std::string hash =
+      fetched->not_modified && previous->content_hash ? *previous->content_hash : Md5Hex(body);
   if (!reason && previous && previous->content_hash == hash) reason = "Calendar unchanged";
 
   const TimePoint now = clock.Now();
-  auto parsed = ParseIcs(body, now - kWindowBefore, now + kWindowAfter);
+  std::string room_url = options.ui_base_url;
+  while (!room_url.empty() && room_url.back() == '/') room_url.pop_back();
+  room_url += "/" + room->name;
+  const KeepEvent names_room = [&room_url](std::string_view location, std::string_view text) {
+    return NamesRoom(location, room_url) || NamesRoom(text, room_url);
+  };
+  // A 304 re-expands the stored slice (already only this room's events); a new body is parsed
+  // whole and its slice kept for the next 304.
+  const bool new_body = !fetched->not_modified;
+  auto parsed =
+      ParseIcs(body, now - kWindowBefore, now + kWindowAfter, new_body ? names_room : KeepEvent());
   if (!parsed) {
     const std::string message = parsed.error().message;
     REFLECTOR_RETURN_IF_ERROR(RecordFailure(db, room->id, previous, message, now));
     return ErrorResult(message);
   }
-
-  std::string room_url = options.ui_base_url;
-  while (!room_url.empty() && room_url.back() == '/') room_url.pop_back();
-  room_url += "/" + room->name;
 
   SyncResult result;
   result.status = "success";
@@ -280,9 +287,8 @@ Result<SyncResult> SyncRoomCalendar(store::Database& db, const Clock& clock, Ics
   state.last_attempt_at = stamp;
   state.http_etag = fetched->etag ? fetched->etag : (previous ? previous->http_etag : std::nullopt);
   state.content_hash = hash;
-  // The copy is kept for 304s; rewritten only when it changed (it may be megabytes).
-  const bool same_body = previous && previous->content_hash == hash && previous->body;
-  if (!same_body) state.body = std::move(body);
+  // The room's slice of the feed is kept for 304s (unset: the stored one stays).
+  if (new_body) state.body = std::move(parsed->slice);
   REFLECTOR_RETURN_IF_ERROR(store::CalendarSyncStateRepository::Put(session, state));
   REFLECTOR_RETURN_IF_ERROR(
       store::CalendarSyncStateRepository::MarkRoomSynced(session, room->id, stamp, hash));

@@ -4,7 +4,9 @@
 //  - Fetch (IcsFetcher): SafeIcsFetcher goes through net/safe_download.hpp — the private-address
 //    rule of contract §7.3 checked at connect time (DOWNLOAD_ALLOWED_HOSTS exempts hosts), a
 //    connect and a read timeout, a 5 MiB cap, and If-None-Match with the ETag the server gave
-//    last time (304: the stored copy of the feed is used).
+//    last time. On 304 the room's slice of the feed kept from the last full fetch (its
+//    VTIMEZONEs and the events naming the room, a few KB instead of megabytes) is expanded
+//    again, so `total_events` then counts the room's events only.
 //  - The feed's MD5 is the room's ics_last_etag (reference). An unchanged feed (304 or same hash)
 //    is still reconciled: the window moves with time, so the same feed yields new instances, and
 //    rows changed elsewhere come back (reference §10, 23d2bc28); `reason` says it was unchanged.

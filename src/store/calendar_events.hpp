@@ -45,7 +45,9 @@ struct CalendarSyncState {
   std::optional<TimePoint> last_attempt_at;
   std::optional<std::string> http_etag;     // the server's ETag, sent back as If-None-Match
   std::optional<std::string> content_hash;  // MD5 hex of the last body (= room.ics_last_etag)
-  std::optional<std::string> body;          // the last body, re-expanded when the server says 304
+  // The room's slice of the last feed (calendar/ics.hpp ParsedCalendar::slice): its VTIMEZONEs
+  // and the events that name the room, re-expanded when the server answers 304.
+  std::optional<std::string> body;
 };
 
 class CalendarEventRepository {
