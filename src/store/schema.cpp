@@ -429,8 +429,8 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      Initial(), Platform(), ProviderTracking(), WebhookEventsAndJobs(), RecordingPipeline(),
-      CalendarSync(),
+      Initial(),           Platform(),     ProviderTracking(), WebhookEventsAndJobs(),
+      RecordingPipeline(), CalendarSync(),
   };
   return migrations;
 }
