@@ -337,6 +337,9 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
     return Err(Code::kInternal, "could not create the download file",
                fmt::format("{}: {}", path, std::strerror(errno)));
   }
+  // Large writes: a 1 MiB stdio buffer and 512 KiB receive buffers (bench/download.sh: the
+  // default 4 KiB writes cost a sixth of curl's throughput in system time).
+  std::setvbuf(file.get(), nullptr, _IOFBF, size_t{1} << 20);
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Err(Code::kInternal, "libcurl initialisation failed");
 
@@ -388,6 +391,7 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024L);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "Reflector/1.0");
     if (base_headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, base_headers.get());
