@@ -157,6 +157,17 @@ TEST(IcsTest, SkipsEventsWithoutStartAndCountsThem) {
   EXPECT_EQ(Unix(parsed->events[0].end), 1893492000 + 3600);  // no DTEND: one hour
 }
 
+TEST(IcsTest, ConcatenatedCalendarsAreAllRead) {
+  // Aggregated feeds sometimes serve several VCALENDARs back to back; libical returns them under
+  // one XROOT component.
+  const int64_t now = NowSeconds();
+  const Fixture google = Google(now, kUrl);
+  const Fixture outlook = Outlook(now, kUrl);
+  std::vector<Got> expected = ExpectedOf(google);
+  for (const auto& g : ExpectedOf(outlook)) expected.push_back(g);
+  EXPECT_EQ(Parse(google.ics + outlook.ics, now), Sorted(expected));
+}
+
 TEST(IcsTest, WindowsZoneNamesMapToIana) {
   EXPECT_EQ(WindowsZoneToIana("Pacific Standard Time"), "America/Los_Angeles");
   EXPECT_EQ(WindowsZoneToIana("W. Europe Standard Time"), "Europe/Berlin");
