@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_download: %s\n", done.error().ToString().c_str());
     return 1;
   }
-  std::printf("%lld bytes in %d attempt(s)\n", static_cast<long long>(done->bytes),
-              done->attempts);
+  std::printf("%lld bytes in %d attempt(s)\n", static_cast<long long>(done->bytes), done->attempts);
   return 0;
 }

@@ -67,7 +67,7 @@ run() {
     local total
     total=$(curl -sf "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
     local out
-    out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$base$path")
+    out=$(wrk -t1 -c"$conns" -d"${secs}s" --timeout 30s --latency "$base$path")
     local rps p50 p90 p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")

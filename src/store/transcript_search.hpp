@@ -12,6 +12,7 @@
 // Stateless; errors as in store/database.hpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct TranscriptSearchQuery {
   // Visibility: the caller's own transcripts and those of shared rooms. nullopt: every
   // transcript (anonymous caller in PUBLIC_MODE).
   std::optional<std::string> user_id;
+  // PostgreSQL only: the statement timeout of the search (a phrase of very common words can take
+  // seconds there; see docs/performance.md). Zero: none.
+  std::chrono::milliseconds timeout{10'000};
 };
 
 struct TranscriptSearchHit {
@@ -60,7 +64,8 @@ struct TranscriptSearchPage {
 
 class TranscriptSearch {
  public:
-  // Errors: kUnavailable / kInternal from the database (see store/database.hpp).
+  // Errors: kDeadlineExceeded "Search query timed out" when the PostgreSQL statement timeout
+  // struck; kUnavailable / kInternal from the database (see store/database.hpp).
   static Result<TranscriptSearchPage> Search(Session& session, const TranscriptSearchQuery& query);
 };
 

@@ -141,6 +141,17 @@ TEST_P(TranscriptSearchTest, IndexFollowsInsertUpdateAndDelete) {
   Add("t2", "alice", "2026-03-02T10:00:00Z");
   Set("t2", "title", "penguin forecast");
   EXPECT_THAT(Ids("penguin forecast"), ElementsAre("t2"));
+
+  if (!postgres()) {
+    // The FTS5 structure is sound and holds one document per transcript.
+    auto session = db().Acquire();
+    auto check =
+        Exec(session, "INSERT INTO transcript_fts (transcript_fts) VALUES ('integrity-check')");
+    EXPECT_TRUE(check.has_value()) << check.error().ToString();
+    auto docs = Query(session, "SELECT COUNT(*) FROM transcript_search_doc", {}, 1);
+    ASSERT_TRUE(docs.has_value());
+    EXPECT_EQ((*docs)[0][0], "1");
+  }
 }
 
 TEST_P(TranscriptSearchTest, ChangeSeqIncreasesOnEveryInsertAndUpdate) {
@@ -330,6 +341,32 @@ TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
   EXPECT_THAT(Ids("budget*"), ElementsAre("a"));
   // The table is still there.
   EXPECT_THAT(Ids(""), ::testing::SizeIs(3));
+}
+
+TEST_P(TranscriptSearchTest, PostgresSearchStopsAtItsTimeout) {
+  if (!postgres()) GTEST_SKIP() << "SQLite has no statement timeout";
+  // 40 transcripts of 4 000 words where one phrase of two common words is checked position by
+  // position: well over 1 ms on PostgreSQL.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += (i % 2 == 0 ? "alpha " : "beta ");
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "long-" + std::to_string(i);
+    Add(id, "alice", "2026-03-01T10:00:00Z");
+    SetVtt(id, text);
+  }
+  TranscriptSearchQuery q;
+  q.text = "\"beta alpha\" \"alpha beta\"";
+  q.timeout = std::chrono::milliseconds(1);
+  auto session = db().Acquire();
+  auto page = TranscriptSearch::Search(session, q);
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error().code, Code::kDeadlineExceeded);
+  EXPECT_EQ(page.error().message, "Search query timed out");
+  // The session is usable afterwards, and the default timeout lets the same search finish.
+  q.timeout = TranscriptSearchQuery{}.timeout;
+  page = TranscriptSearch::Search(session, q);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  EXPECT_EQ(page->total, 40);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchTest, testing::TestBackends(),
