@@ -118,6 +118,7 @@ struct Attempt {
   std::optional<int64_t> range_start;
   std::optional<int64_t> range_total;
   std::string content_type;
+  std::string etag;
   std::string location;
   bool body_started = false;
   bool body_ok = false;  // 200/206 body going to the file
@@ -145,6 +146,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     a->range_start.reset();
     a->range_total.reset();
     a->content_type.clear();
+    a->etag.clear();
     a->location.clear();
     const size_t sp = line.find(' ');
     if (sp != std::string_view::npos) {
@@ -160,6 +162,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     a->content_length = ParseInt(value);
   } else if (IEquals(name, "content-type")) {
     a->content_type = std::string(value.substr(0, 200));
+  } else if (IEquals(name, "etag")) {
+    a->etag = std::string(value.substr(0, 512));
   } else if (IEquals(name, "location")) {
     a->location = std::string(value.substr(0, 8192));
   } else if (IEquals(name, "content-range")) {
@@ -424,8 +428,16 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
       }
       result.bytes = on_disk;
       result.content_type = a.content_type;
+      result.etag = a.etag;
       result.attempts = transient_failures + 1;
       if (progress) progress(on_disk, on_disk);
+      return result;
+    }
+    if (rc == CURLE_OK && status == 304) {
+      // Only a conditional request (If-None-Match in options.headers) gets here.
+      result.not_modified = true;
+      result.etag = a.etag;
+      result.attempts = transient_failures + 1;
       return result;
     }
     if (rc == CURLE_OK && status >= 300 && status < 400 && status != 304) {

@@ -564,6 +564,34 @@ END)sql"),
   };
   return m;
 }
+
+// Contract §8 (calendar): what the last ICS sync of a room left (its error shown by ics/status
+// while the stored events stay), the HTTP validator, and one pre-created meeting per calendar
+// event whichever process creates it.
+Migration CalendarSync() {
+  Migration m;
+  m.version = 7;
+  m.name = "calendar_sync";
+  m.up = {
+      Both(R"sql(
+CREATE TABLE calendar_sync_state (
+  room_id TEXT PRIMARY KEY REFERENCES room (id) ON DELETE CASCADE,
+  last_status TEXT NOT NULL,
+  last_error TEXT,
+  last_attempt_at {TIMESTAMP},
+  http_etag TEXT,
+  content_hash TEXT,
+  body TEXT
+))sql"),
+      Both("CREATE UNIQUE INDEX idx_meeting_calendar_event_once ON meeting (calendar_event_id) "
+           "WHERE calendar_event_id IS NOT NULL"),
+  };
+  m.down = {
+      Both("DROP INDEX idx_meeting_calendar_event_once"),
+      Both("DROP TABLE calendar_sync_state"),
+  };
+  return m;
+}
 // --- end migration 6 ---
 
 void Replace(std::string& text, std::string_view token, std::string_view with) {
@@ -578,7 +606,7 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       Initial(),           Platform(),         ProviderTracking(), WebhookEventsAndJobs(),
-      RecordingPipeline(), TranscriptSearch(),
+      RecordingPipeline(), TranscriptSearch(), CalendarSync(),
   };
   return migrations;
 }
