@@ -54,6 +54,9 @@ inline constexpr std::string_view kWherebySqsPoll = "whereby.sqs_poll";
 inline constexpr std::string_view kTranscriptProcess = "transcript.process";
 // Periodic (daily): failed recordings and transcripts of the last 7 days are processed again.
 inline constexpr std::string_view kRetryFailed = "transcripts.retry_failed";
+// {"transcript_id", "event": "transcript.completed"}; dedup "room_webhook:<event>:<transcript_id>":
+// one outgoing room webhook delivery, 30 attempts 1 min doubling to 1 h (roomhooks/).
+inline constexpr std::string_view kRoomWebhookDeliver = "room_webhook.deliver";
 }  // namespace job_kind
 
 struct NewJob {
