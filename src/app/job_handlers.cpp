@@ -11,6 +11,7 @@
 #include "recordings/recording_processor.hpp"
 #include "recordings/reprocess.hpp"
 #include "recordings/sqs_poll.hpp"
+#include "roomhooks/delivery_job.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
 #include "tracking/deactivation.hpp"
@@ -222,6 +223,12 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
   runner.Register(std::string(store::job_kind::kRetryFailed),
                   [deps](const jobs::JobContext&) { return RetryFailed(deps); });
   runner.AddPeriodic(std::string(store::job_kind::kRetryFailed), kRetryFailedInterval);
+  // Outgoing room webhooks (contract §7.7): own transport with the connect-time address check.
+  roomhooks::RegisterDeliveryJob(
+      runner, deps.db, deps.clock,
+      roomhooks::MakeWebhookTransport(deps.config.download_allowed_hosts),
+      {deps.config.http.ui_base_url, std::chrono::seconds(deps.config.room_webhook_timeout_seconds),
+       std::chrono::seconds(deps.config.room_webhook_retry_base_seconds), roomhooks::kRetryCap});
 }
 
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {

@@ -94,8 +94,8 @@ TEST(ConfigTest, RoomWebhookTimeoutAndRetryBase) {
   ASSERT_TRUE(defaults) << defaults.error().message;
   EXPECT_EQ(defaults->room_webhook_timeout_seconds, 10);
   EXPECT_EQ(defaults->room_webhook_retry_base_seconds, 60);
-  auto set = LoadConfig(
-      {{"ROOM_WEBHOOK_TIMEOUT_SECONDS", "2"}, {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "1"}});
+  auto set =
+      LoadConfig({{"ROOM_WEBHOOK_TIMEOUT_SECONDS", "2"}, {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "1"}});
   ASSERT_TRUE(set) << set.error().message;
   EXPECT_EQ(set->room_webhook_timeout_seconds, 2);
   EXPECT_EQ(set->room_webhook_retry_base_seconds, 1);

@@ -156,8 +156,8 @@ class JobRunner {
   JobRunnerOptions options_;
   Metrics* metrics_;
   std::string worker_id_;
-  std::map<std::string, JobHandler> handlers_;  // written before Start() only
-  std::map<std::string, Periodic> periodic_;    // written before Start() only
+  std::map<std::string, JobHandler> handlers_;        // written before Start() only
+  std::map<std::string, Periodic> periodic_;          // written before Start() only
   std::map<std::string, RetryDelayFn> retry_delays_;  // written before Start() only
 
   std::mutex mu_;

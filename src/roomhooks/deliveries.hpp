@@ -47,8 +47,7 @@ class DeliveryRepository {
   // The room's attempts, newest first (created_at, then attempt, then id, descending), `limit`
   // from `offset`. kInvalidArgument for limit outside 1..kMaxDeliveriesLimit or offset < 0.
   static Result<std::vector<Delivery>> ListForRoom(store::Session& session,
-                                                   std::string_view room_id, int limit,
-                                                   int offset);
+                                                   std::string_view room_id, int limit, int offset);
 };
 
 }  // namespace reflector::roomhooks

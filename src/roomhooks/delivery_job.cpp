@@ -31,9 +31,8 @@ Status QueueTranscriptCompleted(store::Session& session, const store::Transcript
   if (!HasUrl(*room)) return Ok();
   store::NewJob job;
   job.kind = std::string(store::job_kind::kRoomWebhookDeliver);
-  job.payload_json = nlohmann::json{{"transcript_id", transcript.id},
-                                    {"event", kEventTranscriptCompleted}}
-                         .dump();
+  job.payload_json =
+      nlohmann::json{{"transcript_id", transcript.id}, {"event", kEventTranscriptCompleted}}.dump();
   job.dedup_key = DedupKey(kEventTranscriptCompleted, transcript.id);
   job.max_attempts = kMaxAttempts;
   auto enqueued = store::JobRepository::EnqueueUnlessActive(session, job, now);
@@ -118,9 +117,9 @@ Status RunDelivery(store::Database& db, const Clock& clock, net::HttpTransport& 
   delivery.attempt = attempt.retry;
   if (outcome) delivery.status_code = outcome->status;
   if (!failure.empty()) delivery.error = failure;
-  delivery.outcome = verdict == Verdict::kDelivered            ? outcome::kDelivered
+  delivery.outcome = verdict == Verdict::kDelivered          ? outcome::kDelivered
                      : (verdict == Verdict::kRetry && !last) ? outcome::kRetrying
-                                                               : outcome::kFailed;
+                                                             : outcome::kFailed;
   delivery.created_at = clock.Now();
   {
     auto session = db.Acquire();
@@ -132,9 +131,10 @@ Status RunDelivery(store::Database& db, const Clock& clock, net::HttpTransport& 
 
   switch (verdict) {
     case Verdict::kDelivered:
-      spdlog::info("room webhook transcript.completed for transcript {} delivered to room {} "
-                   "(HTTP {}, attempt {})",
-                   transcript_id, room.id, outcome->status, job.attempt);
+      spdlog::info(
+          "room webhook transcript.completed for transcript {} delivered to room {} "
+          "(HTTP {}, attempt {})",
+          transcript_id, room.id, outcome->status, job.attempt);
       return Ok();
     case Verdict::kRetry:
       spdlog::warn("room webhook for transcript {} (room {}) attempt {}/{} failed: {}",
@@ -151,8 +151,10 @@ Status RunDelivery(store::Database& db, const Clock& clock, net::HttpTransport& 
 void RegisterDeliveryJob(jobs::JobRunner& runner, store::Database& db, const Clock& clock,
                          std::shared_ptr<net::HttpTransport> transport, DeliveryOptions options) {
   const std::string kind(store::job_kind::kRoomWebhookDeliver);
-  runner.SetRetryDelay(kind, [base = options.retry_base, cap = options.retry_cap](
-                                 int attempt, double u) { return RetryDelay(attempt, base, cap, u); });
+  runner.SetRetryDelay(kind,
+                       [base = options.retry_base, cap = options.retry_cap](int attempt, double u) {
+                         return RetryDelay(attempt, base, cap, u);
+                       });
   runner.Register(kind, [&db, &clock, transport, options](const jobs::JobContext& job) {
     return RunDelivery(db, clock, *transport, options, job);
   });

@@ -24,9 +24,10 @@
 namespace reflector::roomhooks {
 
 struct DeliveryOptions {
-  std::string ui_base_url;                                    // UI_BASE_URL: frontend_url
-  std::chrono::milliseconds timeout = kDefaultTimeout;        // ROOM_WEBHOOK_TIMEOUT_SECONDS
-  std::chrono::milliseconds retry_base = std::chrono::minutes(1);  // ROOM_WEBHOOK_RETRY_BASE_SECONDS
+  std::string ui_base_url;                              // UI_BASE_URL: frontend_url
+  std::chrono::milliseconds timeout = kDefaultTimeout;  // ROOM_WEBHOOK_TIMEOUT_SECONDS
+  std::chrono::milliseconds retry_base =
+      std::chrono::minutes(1);  // ROOM_WEBHOOK_RETRY_BASE_SECONDS
   std::chrono::milliseconds retry_cap = kRetryCap;
 };
 

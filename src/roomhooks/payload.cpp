@@ -25,8 +25,8 @@ ordered_json Participants(const std::optional<std::string>& stored) {
     item["id"] = p.contains("id") ? p["id"] : nlohmann::json(nullptr);
     item["name"] = p.contains("name") ? p["name"] : nlohmann::json(nullptr);
     const auto speaker = p.find("speaker");
-    item["speaker"] = speaker != p.end() && speaker->is_number_integer() ? *speaker
-                                                                         : nlohmann::json(nullptr);
+    item["speaker"] =
+        speaker != p.end() && speaker->is_number_integer() ? *speaker : nlohmann::json(nullptr);
     out.push_back(std::move(item));
   }
   return out;

@@ -431,8 +431,9 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      Initial(), Platform(), ProviderTracking(), WebhookEventsAndJobs(), RecordingPipeline(),
-      RoomWebhookDeliveries(),
+      Initial(),           Platform(),
+      ProviderTracking(),  WebhookEventsAndJobs(),
+      RecordingPipeline(), RoomWebhookDeliveries(),
   };
   return migrations;
 }
