@@ -3,15 +3,24 @@
 // address refused at connect time, and GET /v1/rooms/{room_id}/webhook/deliveries (shape,
 // newest-first order, paging, 401/403/404/422, no secret).
 //
-// Not covered here yet: transcript.completed through a finished transcript job (covered
-// in-process by src/roomhooks/roomhooks_test.cpp).
+// And transcript.completed itself: a mock-platform recording (2 s tone made with the ffmpeg CLI)
+// runs through the pipeline with TRANSCRIPT_BACKEND=none; the receiver answers 500 then 200 and
+// checks the signature; ROOM_WEBHOOK_RETRY_BASE_SECONDS=1 keeps the retry short.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <thread>
 
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
 #include "support/reflector_server.hpp"
 
 namespace reflector::testing {
@@ -168,6 +177,139 @@ TEST_P(RoomHooksE2eTest, OpenApiDocumentsTheDeliveriesRoute) {
   EXPECT_TRUE(doc["paths"].contains("/v1/rooms/{room_id}/webhook/deliveries"));
   EXPECT_TRUE(doc["components"]["schemas"].contains("WebhookDelivery"));
 }
+
+// Records every call; answers from `script` in order, then 200.
+class ScriptedReceiver {
+ public:
+  struct Call {
+    httplib::Headers headers;
+    std::string body;
+  };
+  explicit ScriptedReceiver(std::vector<int> script) : script_(std::move(script)) {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      calls_.push_back({req.headers, req.body});
+      res.status = calls_.size() <= script_.size() ? script_[calls_.size() - 1] : 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 1000 && !server_.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ~ScriptedReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<Call> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<int> script_;
+  std::vector<Call> calls_;  // GUARDED_BY(mu_)
+};
+
+std::string ToneWav() {
+  const std::string path = ::testing::TempDir() + "/roomhooks-tone.wav";
+  const std::string cmd =
+      "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=2 -ar 16000 "
+      "-ac 1 '" +
+      path + "'";
+  if (std::system(cmd.c_str()) != 0) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+class TranscriptCompletedE2eTest : public RoomHooksE2eTest {
+ protected:
+  void SetUp() override {
+    REFLECTOR_SKIP_IF_NO_BACKEND(GetParam());
+    server_ = std::make_unique<ReflectorServer>(
+        GetParam(), std::map<std::string, std::string>{{"DOWNLOAD_ALLOWED_HOSTS", "127.0.0.1"},
+                                                       {"TRANSCRIPT_BACKEND", "none"},
+                                                       {"WORKER_THREADS", "2"},
+                                                       {"UI_BASE_URL", "http://ui.test"},
+                                                       {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "1"},
+                                                       {"ROOM_WEBHOOK_TIMEOUT_SECONDS", "5"}});
+    ASSERT_TRUE(server_->started()) << server_->error();
+  }
+};
+
+TEST_P(TranscriptCompletedE2eTest, DeliveredSignedAfterA500AndLoggedPerAttempt) {
+  ScriptedReceiver receiver({500});
+  json room = CreateRoom({{"name", "hookroom"},
+                          {"platform", "mock"},
+                          {"webhook_url", receiver.url()},
+                          {"webhook_secret", "roomsecret"}});
+  const std::string room_id = room["id"].get<std::string>();
+  auto meeting = client().Post("/v1/rooms/hookroom/meeting", "{}", "application/json");
+  ASSERT_TRUE(meeting && meeting->status == 200) << (meeting ? meeting->body : "no answer");
+  const std::string wav = ToneWav();
+  ASSERT_FALSE(wav.empty()) << "ffmpeg could not make the fixture";
+  auto posted = client().Post("/v1/mock/rooms/hookroom/recording", wav, "audio/wav");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 202) << posted->body;
+
+  // Poll the owner's delivery log until an attempt is delivered.
+  const std::string path = "/v1/rooms/" + room_id + "/webhook/deliveries";
+  json log;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto res = client().Get(path);
+    if (res && res->status == 200) {
+      log = json::parse(res->body);
+      if (!log.empty() && log[0]["outcome"] == "delivered") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(!log.empty() && log[0]["outcome"] == "delivered") << log.dump() << "\n"
+                                                                << server_->Output();
+  ASSERT_EQ(log.size(), 2u) << log.dump();
+  EXPECT_EQ(log[0]["event"], "transcript.completed");
+  EXPECT_EQ(log[0]["attempt"], 1);
+  EXPECT_EQ(log[0]["status_code"], 200);
+  EXPECT_EQ(log[1]["attempt"], 0);
+  EXPECT_EQ(log[1]["status_code"], 500);
+  EXPECT_EQ(log[1]["outcome"], "retrying");
+  EXPECT_NE(log[0]["event_id"], log[1]["event_id"]);
+
+  const auto calls = receiver.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const auto& call = calls[i];
+    EXPECT_EQ(call.headers.find("X-Webhook-Retry")->second, std::to_string(i));
+    EXPECT_EQ(call.headers.find("X-Webhook-Event")->second, "transcript.completed");
+    EXPECT_EQ(call.headers.find("User-Agent")->second, "Reflector-Webhook/1.0");
+    const std::string signature = call.headers.find("X-Webhook-Signature")->second;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(signature, m, std::regex("t=(\\d+),v1=([0-9a-f]{64})")))
+        << signature;
+    EXPECT_EQ(m[2].str(), HexEncode(HmacSha256("roomsecret", m[1].str() + "." + call.body)));
+    const json body = json::parse(call.body);
+    EXPECT_EQ(body["event"], "transcript.completed");
+    EXPECT_EQ(body["event_id"], log[1 - i]["event_id"]);
+    EXPECT_EQ(body["room"], json({{"id", room_id}, {"name", "hookroom"}}));
+    EXPECT_EQ(body["transcript"]["room_id"], room_id);
+    EXPECT_EQ(body["transcript"]["status"], "ended");
+    EXPECT_EQ(body["transcript"]["frontend_url"],
+              "http://ui.test/transcripts/" + body["transcript"]["id"].get<std::string>());
+    EXPECT_EQ(body["transcript"]["topics"], json::array());
+    EXPECT_EQ(body["calendar_event"], nullptr);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranscriptCompletedE2eTest,
+                         ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, RoomHooksE2eTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
