@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -187,9 +188,16 @@ class ScriptedReceiver {
   };
   explicit ScriptedReceiver(std::vector<int> script) : script_(std::move(script)) {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       calls_.push_back({req.headers, req.body});
-      res.status = calls_.size() <= script_.size() ? script_[calls_.size() - 1] : 200;
+      const int status = calls_.size() <= script_.size() ? script_[calls_.size() - 1] : 200;
+      if (status == kHang) {
+        // Hold the request until the receiver is torn down (bounded), past the client's timeout.
+        released_.wait_for(lock, std::chrono::seconds(10), [this] { return stopping_; });
+        res.status = 200;
+        return;
+      }
+      res.status = status;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -197,7 +205,13 @@ class ScriptedReceiver {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
+  static constexpr int kHang = -1;
   ~ScriptedReceiver() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    released_.notify_all();
     server_.stop();
     thread_.join();
   }
@@ -214,6 +228,8 @@ class ScriptedReceiver {
   std::mutex mu_;
   std::vector<int> script_;
   std::vector<Call> calls_;  // GUARDED_BY(mu_)
+  std::condition_variable released_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
 };
 
 std::string ToneWav() {
@@ -231,6 +247,36 @@ std::string ToneWav() {
 
 class TranscriptCompletedE2eTest : public RoomHooksE2eTest {
  protected:
+  // Creates a mock room whose webhook is `url`, records 2 s of tone into a meeting, and polls the
+  // owner's delivery log until its newest entry has `outcome` (at most 90 s). Returns the log.
+  json RecordAndWaitForOutcome(const std::string& url, const std::string& outcome,
+                               std::string& room_id) {
+    json room = CreateRoom({{"name", "hookroom"},
+                            {"platform", "mock"},
+                            {"webhook_url", url},
+                            {"webhook_secret", "roomsecret"}});
+    room_id = room["id"].get<std::string>();
+    auto meeting = client().Post("/v1/rooms/hookroom/meeting", "{}", "application/json");
+    EXPECT_TRUE(meeting && meeting->status == 200) << (meeting ? meeting->body : "no answer");
+    const std::string wav = ToneWav();
+    EXPECT_FALSE(wav.empty()) << "ffmpeg could not make the fixture";
+    auto posted = client().Post("/v1/mock/rooms/hookroom/recording", wav, "audio/wav");
+    EXPECT_TRUE(posted && posted->status == 202) << (posted ? posted->body : "no answer");
+    const std::string path = "/v1/rooms/" + room_id + "/webhook/deliveries";
+    json log;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto res = client().Get(path);
+      if (res && res->status == 200) {
+        log = json::parse(res->body);
+        if (!log.empty() && log[0]["outcome"] == outcome) return log;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "no " << outcome << " delivery: " << log.dump() << "\n" << server_->Output();
+    return log;
+  }
+
   void SetUp() override {
     REFLECTOR_SKIP_IF_NO_BACKEND(GetParam());
     server_ = std::make_unique<ReflectorServer>(
@@ -239,7 +285,7 @@ class TranscriptCompletedE2eTest : public RoomHooksE2eTest {
                                                        {"WORKER_THREADS", "2"},
                                                        {"UI_BASE_URL", "http://ui.test"},
                                                        {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "1"},
-                                                       {"ROOM_WEBHOOK_TIMEOUT_SECONDS", "5"}});
+                                                       {"ROOM_WEBHOOK_TIMEOUT_SECONDS", "1"}});
     ASSERT_TRUE(server_->started()) << server_->error();
   }
 };
@@ -305,6 +351,33 @@ TEST_P(TranscriptCompletedE2eTest, DeliveredSignedAfterA500AndLoggedPerAttempt) 
     EXPECT_EQ(body["transcript"]["topics"], json::array());
     EXPECT_EQ(body["calendar_event"], nullptr);
   }
+}
+
+TEST_P(TranscriptCompletedE2eTest, GoneStopsAfterOneAttempt) {
+  ScriptedReceiver receiver({410});
+  std::string room_id;
+  const json log = RecordAndWaitForOutcome(receiver.url(), "failed", room_id);
+  ASSERT_EQ(log.size(), 1u) << log.dump();
+  EXPECT_EQ(log[0]["status_code"], 410);
+  EXPECT_EQ(log[0]["error"], "HTTP 410");
+  EXPECT_EQ(log[0]["attempt"], 0);
+  // The job is dead, not waiting for a retry.
+  auto jobs = client().Get("/v1/jobs?kind=room_webhook.deliver");
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->status, 200) << jobs->body;
+  EXPECT_NE(jobs->body.find("\"dead\""), std::string::npos) << jobs->body;
+  EXPECT_EQ(receiver.calls().size(), 1u);
+}
+
+TEST_P(TranscriptCompletedE2eTest, HangingReceiverTimesOutAndIsRetried) {
+  ScriptedReceiver receiver({ScriptedReceiver::kHang});
+  std::string room_id;
+  const json log = RecordAndWaitForOutcome(receiver.url(), "delivered", room_id);
+  ASSERT_EQ(log.size(), 2u) << log.dump();
+  EXPECT_EQ(log[1]["status_code"], nullptr);
+  EXPECT_EQ(log[1]["outcome"], "retrying");
+  EXPECT_NE(log[1]["error"].get<std::string>().find("timed out"), std::string::npos) << log.dump();
+  EXPECT_EQ(log[0]["attempt"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TranscriptCompletedE2eTest,
