@@ -1,10 +1,6 @@
 #include "api/rooms_routes.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,8 +16,10 @@
 #include "core/encoding.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
-#include "net/curl_transport.hpp"
 #include "platforms/selection.hpp"
+#include "roomhooks/deliveries.hpp"
+#include "roomhooks/payload.hpp"
+#include "roomhooks/webhook.hpp"
 #include "store/rooms.hpp"
 
 namespace reflector::api {
@@ -226,6 +224,20 @@ void AddRoomSchemas(ApiRoutes& routes, const std::vector<std::string>& platforms
   routes.AddSchema("RoomDetails", {{"type", "object"}, {"properties", details}});
   routes.AddSchema("CreateRoom", RoomInputSchema(platforms, true));
   routes.AddSchema("UpdateRoom", RoomInputSchema(platforms, false));
+  routes.AddSchema(
+      "WebhookDelivery",
+      {{"type", "object"},
+       {"required",
+        {"event", "event_id", "attempt", "status_code", "error", "created_at", "outcome"}},
+       {"properties",
+        {{"event", {{"type", "string"}, {"enum", {"transcript.completed", "test"}}}},
+         {"event_id", {{"type", "string"}}},
+         {"attempt", {{"type", "integer"}, {"description", "0-based, as X-Webhook-Retry"}}},
+         {"status_code", {{"type", "integer"}, {"nullable", true}}},
+         {"error", {{"type", "string"}, {"nullable", true}}},
+         {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+         {"outcome", {{"type", "string"}, {"enum", {"delivered", "retrying", "failed"}}}},
+         {"transcript_id", {{"type", "string"}, {"nullable", true}}}}}});
   routes.AddSchema("WebhookTestResult",
                    {{"type", "object"},
                     {"properties",
@@ -262,6 +274,30 @@ struct WebhookTestResult {
   }
 };
 
+// Logs the test attempt with the room's deliveries (a failure to log is only a warning: the
+// caller still gets the outcome).
+void LogTestAttempt(ApiContext& context, const store::Room& room, const std::string& event_id,
+                    const WebhookTestResult& result) {
+  roomhooks::Delivery delivery;
+  delivery.room_id = room.id;
+  delivery.event = std::string(roomhooks::kEventTest);
+  delivery.event_id = event_id;
+  delivery.attempt = 0;
+  delivery.status_code = result.status_code;
+  if (!result.error.empty()) {
+    delivery.error = result.error;
+  } else if (!result.success && result.status_code) {
+    delivery.error = "HTTP " + std::to_string(*result.status_code);
+  }
+  delivery.outcome =
+      std::string(result.success ? roomhooks::outcome::kDelivered : roomhooks::outcome::kFailed);
+  delivery.created_at = context.clock.Now();
+  auto session = context.db.Acquire();
+  if (auto logged = roomhooks::DeliveryRepository::Record(session, delivery); !logged) {
+    spdlog::warn("webhook test of room {} not logged: {}", room.id, logged.error().ToString());
+  }
+}
+
 WebhookTestResult SendTestWebhook(const store::Room& room, ApiContext& context,
                                   net::HttpTransport& transport) {
   WebhookTestResult result;
@@ -269,42 +305,26 @@ WebhookTestResult SendTestWebhook(const store::Room& room, ApiContext& context,
     result.error = "No webhook URL configured";
     return result;
   }
-  if (auto allowed = CheckWebhookTarget(*room.webhook_url, context.config.download_allowed_hosts);
+  const std::string event_id = roomhooks::NewEventId();
+  if (auto allowed =
+          roomhooks::CheckTarget(*room.webhook_url, context.config.download_allowed_hosts);
       !allowed) {
     result.error = allowed.error().code == Code::kUnavailable
                        ? "Could not connect to webhook URL: " + allowed.error().message
                        : allowed.error().message;
+    LogTestAttempt(context, room, event_id, result);
     return result;
   }
 
-  const TimePoint now = context.clock.Now();
-  std::string event_id = NewUuid4();
-  std::erase(event_id, '-');
-  // Key order as the reference sends it (the signature covers the exact bytes either way).
-  nlohmann::ordered_json payload;
-  payload["event"] = "test";
-  payload["event_id"] = event_id;
-  payload["timestamp"] = FormatIso8601(now);
-  payload["message"] = "This is a test webhook from Reflector";
-  payload["room"] = {{"id", room.id}, {"name", room.name}};
-  const std::string body = payload.dump();
+  roomhooks::Attempt attempt;
+  attempt.url = *room.webhook_url;
+  attempt.secret = room.webhook_secret;
+  attempt.event = std::string(roomhooks::kEventTest);
+  attempt.now = context.clock.Now();
+  attempt.body = roomhooks::TestBody(room, event_id, attempt.now);
+  attempt.timeout = kWebhookTimeout;
 
-  net::OutboundRequest request;
-  request.method = "POST";
-  request.url = *room.webhook_url;
-  request.body = body;
-  request.timeout = kWebhookTimeout;
-  request.headers = {{"Content-Type", "application/json"},
-                     {"User-Agent", "Reflector-Webhook/1.0"},
-                     {"X-Webhook-Event", "test"},
-                     {"X-Webhook-Retry", "0"}};
-  if (room.webhook_secret && !room.webhook_secret->empty()) {
-    request.headers.push_back(
-        {"X-Webhook-Signature",
-         WebhookSignatureHeader(*room.webhook_secret, ToUnixSeconds(now), body)});
-  }
-
-  auto response = transport.Send(request);
+  auto response = transport.Send(roomhooks::BuildRequest(attempt));
   if (!response) {
     const Error& error = response.error();
     switch (error.code) {
@@ -314,10 +334,14 @@ WebhookTestResult SendTestWebhook(const store::Room& room, ApiContext& context,
       case Code::kUnavailable:
         result.error = "Could not connect to webhook URL: " + error.message;
         break;
+      case Code::kPermissionDenied:  // the connect-time address check (contract §7.3)
+        result.error = error.message;
+        break;
       default:
         result.error = "Unexpected error: " + error.message;
         break;
     }
+    LogTestAttempt(context, room, event_id, result);
     return result;
   }
   result.success = response->status >= 200 && response->status < 300;
@@ -326,85 +350,8 @@ WebhookTestResult SendTestWebhook(const store::Room& room, ApiContext& context,
   if (!response->body.empty()) {
     result.response_preview = response->body.substr(0, kResponsePreviewChars);
   }
+  LogTestAttempt(context, room, event_id, result);
   return result;
-}
-
-// --- URL host parsing and address checks ---
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool IsPrivateV4(uint32_t host_order) {
-  const uint32_t a = host_order >> 24;
-  const uint32_t b = (host_order >> 16) & 0xff;
-  return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) ||
-         (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) ||
-         (a == 100 && b >= 64 && b <= 127);
-}
-
-bool IsPrivateAddress(const sockaddr* addr) {
-  if (addr->sa_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(addr);
-    return IsPrivateV4(ntohl(v4->sin_addr.s_addr));
-  }
-  if (addr->sa_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(addr);
-    const unsigned char* b = v6->sin6_addr.s6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr) || IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr)) {
-      return true;
-    }
-    if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7 unique local
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10 link-local
-    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
-      const uint32_t v4 = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) |
-                          (uint32_t{b[14]} << 8) | uint32_t{b[15]};
-      return IsPrivateV4(v4);
-    }
-    return false;
-  }
-  return true;  // unknown families are not reachable over http anyway
-}
-
-struct HostPort {
-  std::string host;  // lowercase, without brackets
-  std::string port;  // may be empty
-};
-
-Result<HostPort> ParseHttpHost(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    return Err(Code::kInvalidArgument, "Webhook URL is not an absolute http(s) URL");
-  }
-  const std::string scheme = Lower(url.substr(0, scheme_end));
-  if (scheme != "http" && scheme != "https") {
-    return Err(Code::kInvalidArgument, "Webhook URL must use http or https");
-  }
-  std::string_view authority = url.substr(scheme_end + 3);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    authority = authority.substr(at + 1);
-  }
-  HostPort out;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return Err(Code::kInvalidArgument, "Webhook URL has a malformed host");
-    }
-    out.host = Lower(authority.substr(1, close - 1));
-    if (close + 1 < authority.size() && authority[close + 1] == ':') {
-      out.port = std::string(authority.substr(close + 2));
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    out.host = Lower(authority.substr(0, colon));
-    if (colon != std::string_view::npos) out.port = std::string(authority.substr(colon + 1));
-  }
-  if (out.host.empty()) return Err(Code::kInvalidArgument, "Webhook URL has no host");
-  return out;
 }
 
 // --- Handlers ---
@@ -528,6 +475,35 @@ class RoomHandlers {
     return http::Response::Json(200, SendTestWebhook(*room, context_, transport_).ToJson());
   }
 
+  http::Response Deliveries(http::Request& request) {
+    std::optional<Principal> caller;
+    if (auto denied = Authenticate(context_, request, true, caller)) return *denied;
+    ValidationErrors errors;
+    auto limit = QueryInt(request, "limit", roomhooks::kDefaultDeliveriesLimit, 1,
+                          roomhooks::kMaxDeliveriesLimit, errors);
+    auto offset = QueryInt(request, "offset", 0, 0, 1'000'000'000, errors);
+    if (!errors.empty()) return errors.ToResponse();
+    auto session = context_.db.Acquire();
+    auto room = store::RoomRepository::GetById(session, request.PathParam("room_id"));
+    if (!room) return ErrorResponse(room.error());
+    if (!IsOwner(caller, *room)) return http::Response::Detail(403, "Not authorized");
+    auto listed = roomhooks::DeliveryRepository::ListForRoom(
+        session, room->id, static_cast<int>(*limit), static_cast<int>(*offset));
+    if (!listed) return ErrorResponse(listed.error());
+    json out = json::array();
+    for (const auto& d : *listed) {
+      out.push_back({{"event", d.event},
+                     {"event_id", d.event_id},
+                     {"attempt", d.attempt},
+                     {"status_code", d.status_code ? json(*d.status_code) : json(nullptr)},
+                     {"error", d.error ? json(*d.error) : json(nullptr)},
+                     {"created_at", FormatIso8601(d.created_at)},
+                     {"outcome", d.outcome},
+                     {"transcript_id", d.transcript_id ? json(*d.transcript_id) : json(nullptr)}});
+    }
+    return http::Response::Json(200, out);
+  }
+
  private:
   ApiContext& context_;
   net::HttpTransport& transport_;
@@ -646,53 +622,40 @@ void Register(ApiRoutes& routes, ApiContext& context, net::HttpTransport& transp
                 {"404", not_found}}}},
              bind(&RoomHandlers::TestWebhook));
 
+  routes.Add(
+      http::Method::kGet, "/v1/rooms/{room_id}/webhook/deliveries",
+      {{"summary", "Attempts to deliver the room's webhooks, newest first (owner only)"},
+       {"description",
+        "One entry per attempt of `transcript.completed` (30 attempts, 1 min doubling to 1 h) and "
+        "per webhook test. `attempt` is 0-based, as sent in X-Webhook-Retry; `error` is null when "
+        "delivered. Paged with `limit` (default 50, at most 200) and `offset`."},
+       {"tags", {"rooms"}},
+       {"parameters",
+        {{{"name", "limit"},
+          {"in", "query"},
+          {"required", false},
+          {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 50}}}},
+         {{"name", "offset"},
+          {"in", "query"},
+          {"required", false},
+          {"schema", {{"type", "integer"}, {"minimum", 0}, {"default", 0}}}}}},
+       {"responses",
+        {{"200", JsonResponseDoc("Delivery attempts, newest first",
+                                 {{"type", "array"}, {"items", Ref("WebhookDelivery")}})},
+         {"401", unauthenticated},
+         {"403", ErrorResponseDoc("Not authorized")},
+         {"404", not_found},
+         {"422", validation}}}},
+      bind(&RoomHandlers::Deliveries));
+
   RegisterCalendarRoutes(routes, context);
 }
 
 }  // namespace
 
-std::string WebhookSignatureHeader(std::string_view secret, int64_t unix_seconds,
-                                   std::string_view body) {
-  const std::string t = std::to_string(unix_seconds);
-  std::string message = t;
-  message += '.';
-  message += body;
-  return "t=" + t + ",v1=" + HexEncode(HmacSha256(secret, message));
-}
-
-Status CheckWebhookTarget(std::string_view url, const std::vector<std::string>& allowed_hosts) {
-  auto parsed = ParseHttpHost(url);
-  if (!parsed) return Err(parsed.error());
-  for (const auto& allowed : allowed_hosts) {
-    const std::string entry = Lower(allowed);
-    if (entry == parsed->host ||
-        (!parsed->port.empty() && entry == parsed->host + ":" + parsed->port)) {
-      return Ok();
-    }
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const int rc = getaddrinfo(parsed->host.c_str(), nullptr, &hints, &found);
-  if (rc != 0 || found == nullptr) {
-    return Err(Code::kUnavailable, "cannot resolve host " + parsed->host, gai_strerror(rc));
-  }
-  bool refused = false;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_addr == nullptr || IsPrivateAddress(a->ai_addr)) refused = true;
-  }
-  freeaddrinfo(found);
-  if (refused) {
-    return Err(Code::kPermissionDenied,
-               "Webhook URL resolves to a private address; list the host in "
-               "DOWNLOAD_ALLOWED_HOSTS to allow it");
-  }
-  return Ok();
-}
-
 void RegisterRoomRoutes(ApiRoutes& routes, ApiContext& context) {
-  auto transport = std::make_shared<net::CurlTransport>();
+  std::shared_ptr<net::HttpTransport> transport =
+      roomhooks::MakeWebhookTransport(context.config.download_allowed_hosts);
   Register(routes, context, *transport, transport);
 }
 

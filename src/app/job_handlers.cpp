@@ -13,6 +13,7 @@
 #include "recordings/recording_processor.hpp"
 #include "recordings/reprocess.hpp"
 #include "recordings/sqs_poll.hpp"
+#include "roomhooks/delivery_job.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
 #include "tracking/deactivation.hpp"
@@ -300,6 +301,12 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
                   [deps](const jobs::JobContext&) { return PrecreateCalendarMeetings(deps); });
   runner.AddPeriodic(std::string(store::job_kind::kCalendarSyncDue), kCalendarSyncInterval);
   runner.AddPeriodic(std::string(store::job_kind::kCalendarPrecreate), kCalendarPrecreateInterval);
+  // Outgoing room webhooks (contract §7.7): own transport with the connect-time address check.
+  roomhooks::RegisterDeliveryJob(
+      runner, deps.db, deps.clock,
+      roomhooks::MakeWebhookTransport(deps.config.download_allowed_hosts),
+      {deps.config.http.ui_base_url, std::chrono::seconds(deps.config.room_webhook_timeout_seconds),
+       std::chrono::seconds(deps.config.room_webhook_retry_base_seconds), roomhooks::kRetryCap});
 }
 
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {

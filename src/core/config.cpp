@@ -376,6 +376,8 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.Int(c.job_stop_grace_seconds, "JOB_STOP_GRACE_SECONDS", 0, 3600);
   r.Int(c.webhook_timestamp_tolerance_seconds, "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", 1, 86400);
   r.List(c.download_allowed_hosts, "DOWNLOAD_ALLOWED_HOSTS");
+  r.Int(c.room_webhook_timeout_seconds, "ROOM_WEBHOOK_TIMEOUT_SECONDS", 1, 300);
+  r.Int(c.room_webhook_retry_base_seconds, "ROOM_WEBHOOK_RETRY_BASE_SECONDS", 1, 3600);
 
   if (!problems.empty()) return Err(Code::kInvalidArgument, problems.Join());
   return c;
@@ -484,6 +486,9 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"JOB_LEASE_SECONDS", "30", "a job whose worker stopped heartbeating this long runs again"},
       {"JOB_STOP_GRACE_SECONDS", "10", "time running jobs get to finish on SIGTERM"},
       {"DOWNLOAD_ALLOWED_HOSTS", "", "hosts allowed despite private addresses (tests)"},
+      {"ROOM_WEBHOOK_TIMEOUT_SECONDS", "10", "outgoing room webhook request timeout"},
+      {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "60",
+       "first room webhook retry delay, doubled per attempt up to 1 h (30 attempts)"},
       {"LOG_FORMAT", "text", "text or json"},
       {"LOG_LEVEL", "info", "trace, debug, info, warn or error"},
   };

@@ -137,6 +137,10 @@ struct Config {
                                     // SIGTERM (then they run again elsewhere after their lease)
   int webhook_timestamp_tolerance_seconds = 300;    // WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS
   std::vector<std::string> download_allowed_hosts;  // DOWNLOAD_ALLOWED_HOSTS: private hosts allowed
+  // Outgoing room webhooks (contract §7.7): request timeout, and the first retry delay (doubled
+  // per failed attempt up to 1 h; tests shorten it).
+  int room_webhook_timeout_seconds = 10;     // ROOM_WEBHOOK_TIMEOUT_SECONDS
+  int room_webhook_retry_base_seconds = 60;  // ROOM_WEBHOOK_RETRY_BASE_SECONDS
 
   // Every secret value that is set, for log redaction.
   std::vector<std::string> Secrets() const;

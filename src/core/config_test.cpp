@@ -89,6 +89,28 @@ TEST(ConfigTest, ReportsEveryProblemAtOnce) {
   }
 }
 
+TEST(ConfigTest, RoomWebhookTimeoutAndRetryBase) {
+  auto defaults = LoadConfig({});
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->room_webhook_timeout_seconds, 10);
+  EXPECT_EQ(defaults->room_webhook_retry_base_seconds, 60);
+  auto set =
+      LoadConfig({{"ROOM_WEBHOOK_TIMEOUT_SECONDS", "2"}, {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "1"}});
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->room_webhook_timeout_seconds, 2);
+  EXPECT_EQ(set->room_webhook_retry_base_seconds, 1);
+  auto bad = LoadConfig(
+      {{"ROOM_WEBHOOK_TIMEOUT_SECONDS", "0"}, {"ROOM_WEBHOOK_RETRY_BASE_SECONDS", "7200"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("ROOM_WEBHOOK_TIMEOUT_SECONDS=0 is out of range [1, 300]"),
+            std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(
+      bad.error().message.find("ROOM_WEBHOOK_RETRY_BASE_SECONDS=7200 is out of range [1, 3600]"),
+      std::string::npos)
+      << bad.error().message;
+}
+
 TEST(ConfigTest, JwtBackendNeedsKey) {
   auto c = LoadConfig({{"AUTH_BACKEND", "jwt"}});
   ASSERT_FALSE(c);

@@ -213,13 +213,20 @@ void JobRunner::HeartbeatLoop() {
   }
 }
 
-std::chrono::milliseconds JobRunner::RetryDelay(int attempt) {
+std::chrono::milliseconds JobRunner::RetryDelay(const std::string& kind, int attempt) {
   double u = 0;
   {
     std::lock_guard lock(random_mu_);
     u = random_();
   }
+  if (auto custom = retry_delays_.find(kind); custom != retry_delays_.end()) {
+    return custom->second(attempt, u);
+  }
   return BackoffDelay(attempt, options_.backoff_base, options_.backoff_cap, u);
+}
+
+void JobRunner::SetRetryDelay(std::string kind, RetryDelayFn delay) {
+  retry_delays_[std::move(kind)] = std::move(delay);
 }
 
 bool JobRunner::RunOne(const std::string& worker, bool& claim_failing) {
@@ -330,7 +337,7 @@ void JobRunner::Finish(const std::string& worker, const JobContext& job, const S
   const Error& error = outcome.error();
   std::optional<TimePoint> retry_at;
   if (!IsPermanent(error.code) && job.attempt < job.max_attempts) {
-    retry_at = now + RetryDelay(job.attempt);
+    retry_at = now + RetryDelay(job.kind, job.attempt);
   }
   const std::string error_text = error.ToString();
   auto failed = store::JobRepository::Fail(session, job.id, worker, error_text, retry_at, now);

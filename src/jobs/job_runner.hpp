@@ -104,6 +104,12 @@ class JobRunner {
   // The handler for `kind` (replacing an earlier one).
   void Register(std::string kind, JobHandler handler);
 
+  // How the failed attempts of `kind` are spaced (replacing BackoffDelay with the runner's
+  // base and cap for that kind): gets the attempt that failed (1-based) and a uniform [0, 1)
+  // number from JobRunnerOptions::random. Before Start() only.
+  using RetryDelayFn = std::function<std::chrono::milliseconds(int attempt, double unit_random)>;
+  void SetRetryDelay(std::string kind, RetryDelayFn delay);
+
   // Runs `kind` every `interval` (after the previous run finished) with `payload_json`. The kind
   // needs a handler too. `max_attempts` applies to each occurrence.
   void AddPeriodic(std::string kind, std::chrono::milliseconds interval,
@@ -143,15 +149,16 @@ class JobRunner {
   // `unless_running`, running).
   Status EnsurePeriodic(store::Session& session, const std::string& kind, TimePoint run_at,
                         bool unless_running);
-  std::chrono::milliseconds RetryDelay(int attempt);
+  std::chrono::milliseconds RetryDelay(const std::string& kind, int attempt);
 
   store::Database& db_;
   const Clock& clock_;
   JobRunnerOptions options_;
   Metrics* metrics_;
   std::string worker_id_;
-  std::map<std::string, JobHandler> handlers_;  // written before Start() only
-  std::map<std::string, Periodic> periodic_;    // written before Start() only
+  std::map<std::string, JobHandler> handlers_;        // written before Start() only
+  std::map<std::string, Periodic> periodic_;          // written before Start() only
+  std::map<std::string, RetryDelayFn> retry_delays_;  // written before Start() only
 
   std::mutex mu_;
   std::condition_variable wake_;                // idle workers and the heartbeat wait here

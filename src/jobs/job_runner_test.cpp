@@ -159,6 +159,29 @@ TEST_P(JobRunnerTest, RetriesOnTheBackoffScheduleThenDeadWithLastError) {
   EXPECT_EQ(next_random, 3u);  // no jitter drawn for the last attempt
 }
 
+TEST_P(JobRunnerTest, AKindsOwnRetryDelayReplacesTheDefaultBackoff) {
+  JobRunnerOptions options = Options();
+  options.random = [] { return 0.5; };
+  JobRunner runner(db(), clock_, options);
+  std::vector<std::pair<int, double>> asked;
+  runner.SetRetryDelay("slow", [&](int attempt, double u) {
+    asked.emplace_back(attempt, u);
+    return std::chrono::minutes(attempt * 7);
+  });
+  runner.Register("slow", [](const JobContext&) -> Status { return Err(Code::kUnavailable, "x"); });
+  runner.Register("fast", [](const JobContext&) -> Status { return Err(Code::kUnavailable, "y"); });
+  const std::string slow = Enqueue("slow");
+  const std::string fast = Enqueue("fast");
+  ASSERT_TRUE(runner.Start().has_value());
+  runner.Notify();
+  auto queued_again = [](const store::Job& j) { return j.status == "queued" && j.attempts == 1; };
+  EXPECT_EQ(WaitForJob(slow, queued_again).run_at, clock_.Now() + std::chrono::minutes(7));
+  // Other kinds keep the runner's backoff: 0.5 * min(3 s, 1 s * 2^0).
+  EXPECT_EQ(WaitForJob(fast, queued_again).run_at, clock_.Now() + milliseconds(500));
+  EXPECT_TRUE(runner.Stop());
+  EXPECT_EQ(asked, (std::vector<std::pair<int, double>>{{1, 0.5}}));
+}
+
 TEST_P(JobRunnerTest, PermanentFailuresAreDeadAtOnce) {
   JobRunner runner(db(), clock_, Options());
   runner.Register("invalid", [](const JobContext&) -> Status {

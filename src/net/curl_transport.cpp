@@ -1,6 +1,7 @@
 #include "net/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
@@ -9,6 +10,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "net/address_policy.hpp"
 
 namespace reflector::net {
 namespace {
@@ -160,6 +163,23 @@ int OnPrereq(void* user, char*, char*, int, int) {
   return CURL_PREREQFUNC_OK;
 }
 
+// CURLOPT_OPENSOCKETFUNCTION with Options::public_addresses_only: the address policy applied to
+// the very address libcurl is about to connect to.
+struct SocketPolicy {
+  bool host_allowed = false;
+  std::string refused_address;
+};
+
+curl_socket_t OnOpenSocket(void* user, curlsocktype /*purpose*/, curl_sockaddr* address) {
+  auto* policy = static_cast<SocketPolicy*>(user);
+  if (!policy->host_allowed && !IsPublicSockaddr(&address->addr)) {
+    policy->refused_address = SockaddrToString(&address->addr);
+    if (policy->refused_address.empty()) policy->refused_address = "of an unsupported family";
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
+}
+
 Code CodeForCurlError(CURLcode rc) {
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -254,6 +274,16 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
   }
   Result<std::string> origin = ValidateUrl(request.url);
   if (!origin) return Err(std::move(origin.error()));
+  SocketPolicy socket_policy;
+  if (options_.public_addresses_only) {
+    // The host part of the origin "scheme://host:port" (IPv6 literals keep their brackets).
+    // An allow-list entry may name the host alone or "host:port".
+    std::string_view host_port(*origin);
+    host_port.remove_prefix(host_port.find("://") + 3);
+    const std::string_view host = host_port.substr(0, host_port.rfind(':'));
+    const HostAllowList allowed(options_.allowed_hosts);
+    socket_policy.host_allowed = allowed.Contains(host) || allowed.Contains(host_port);
+  }
   const std::string where = request.method + " " + *origin;
 
   // ---- Header list ----
@@ -330,6 +360,10 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
   opt(CURLOPT_HEADERDATA, static_cast<void*>(&exchange));
   opt(CURLOPT_PREREQFUNCTION, &OnPrereq);
   opt(CURLOPT_PREREQDATA, static_cast<void*>(&exchange));
+  if (options_.public_addresses_only) {
+    opt(CURLOPT_OPENSOCKETFUNCTION, &OnOpenSocket);
+    opt(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&socket_policy));
+  }
 
   // ---- Method and body ----
   const bool is_head = request.method == "HEAD";
@@ -362,6 +396,13 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
   if (rc != CURLE_OK) {
     Code code = CodeForCurlError(rc);
     std::string message = where + ": ";
+    if (!socket_policy.refused_address.empty()) {
+      return Err(TransportError(Code::kPermissionDenied,
+                                message + "refused: private address " +
+                                    socket_policy.refused_address +
+                                    " (list the host in DOWNLOAD_ALLOWED_HOSTS to allow it)",
+                                error_buffer, false));
+    }
     if (exchange.body_too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       code = Code::kResourceExhausted;
       message +=

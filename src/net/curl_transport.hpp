@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "net/http_transport.hpp"
 
@@ -31,6 +33,13 @@ class CurlTransport final : public HttpTransport {
     int max_redirects = 5;
     // Idle easy handles (and so kept-alive connection caches) kept for reuse; extras are closed.
     std::size_t max_idle_handles = 8;
+    // Contract §7.3 for URLs taken from users (room webhooks): every connection is checked when
+    // its socket is opened (net/address_policy.hpp), so the address connected to is the one
+    // checked, whatever DNS answers; a private, loopback, link-local or unique-local address fails
+    // the Send with kPermissionDenied "refused: private address <ip>" unless the URL's host is in
+    // `allowed_hosts` (DOWNLOAD_ALLOWED_HOSTS).
+    bool public_addresses_only = false;
+    std::vector<std::string> allowed_hosts;
   };
 
   CurlTransport();
@@ -49,6 +58,7 @@ class CurlTransport final : public HttpTransport {
   //   kUnavailable       – DNS, connect, TLS, send/receive failures, connection closed early
   //   kDeadlineExceeded  – not complete within request.timeout
   //   kResourceExhausted – response body larger than Options::max_response_bytes
+  //   kPermissionDenied  – Options::public_addresses_only and the address is private
   //   kInternal          – libcurl could not be set up (out of memory and the like)
   // Messages name the method and the URL's origin (scheme://host:port) and curl's reason; never
   // the path, query or request headers, which may carry credentials.

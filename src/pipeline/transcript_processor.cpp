@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "jobs/job_runner.hpp"
 #include "pipeline/transcript_text.hpp"
+#include "roomhooks/delivery_job.hpp"
 #include "store/consents.hpp"
 #include "store/jobs.hpp"
 #include "store/recordings.hpp"
@@ -141,6 +142,8 @@ Status Run(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
   auto cleaned = CleanupIfDenied(deps, t);
   if (!cleaned)
     spdlog::warn("consent cleanup of transcript {}: {}", t.id, cleaned.error().ToString());
+  if (auto hook = roomhooks::QueueTranscriptCompleted(session, t, deps.clock.Now()); !hook)
+    spdlog::warn("room webhook of transcript {} not queued: {}", t.id, hook.error().ToString());
   return Ok();
 }
 

@@ -61,6 +61,9 @@ inline constexpr std::string_view kCalendarSyncRoom = "calendar.sync_room";
 // {} ; periodic (30 s): meetings created 7 minutes ahead of calendar events
 // (calendar/meetings.hpp).
 inline constexpr std::string_view kCalendarPrecreate = "calendar.precreate";
+// {"transcript_id", "event": "transcript.completed"}; dedup "room_webhook:<event>:<transcript_id>":
+// one outgoing room webhook delivery, 30 attempts 1 min doubling to 1 h (roomhooks/).
+inline constexpr std::string_view kRoomWebhookDeliver = "room_webhook.deliver";
 }  // namespace job_kind
 
 struct NewJob {

@@ -594,6 +594,36 @@ CREATE TABLE calendar_sync_state (
 }
 // --- end migration 6 ---
 
+// Migration 8 (issue 12): the log of outgoing room webhook attempts (contract §7.7), read by the
+// room's owner at GET /v1/rooms/{room_id}/webhook/deliveries (roomhooks/deliveries.hpp).
+Migration RoomWebhookDeliveries() {
+  Migration m;
+  m.version = 8;
+  m.name = "room_webhook_deliveries";
+  m.up = {
+      Both(R"sql(
+CREATE TABLE room_webhook_delivery (
+  id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL REFERENCES room (id) ON DELETE CASCADE,
+  transcript_id TEXT,
+  event TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  outcome TEXT NOT NULL,
+  created_at {TIMESTAMP} NOT NULL
+))sql"),
+      Both("CREATE INDEX idx_room_webhook_delivery_room ON room_webhook_delivery "
+           "(room_id, created_at)"),
+  };
+  m.down = {
+      Both("DROP INDEX idx_room_webhook_delivery_room"),
+      Both("DROP TABLE room_webhook_delivery"),
+  };
+  return m;
+}
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -606,7 +636,7 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       Initial(),           Platform(),         ProviderTracking(), WebhookEventsAndJobs(),
-      RecordingPipeline(), TranscriptSearch(), CalendarSync(),
+      RecordingPipeline(), TranscriptSearch(), CalendarSync(),       RoomWebhookDeliveries(),
   };
   return migrations;
 }
