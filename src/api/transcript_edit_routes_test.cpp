@@ -305,7 +305,7 @@ TEST_P(TranscriptEditTest, ParticipantsCrud) {
 // Concurrent adds never lose one another (compare-and-set on the stored list).
 TEST_P(TranscriptEditTest, ConcurrentParticipantAddsAreAllKept) {
   const std::string id = MakeTranscript();
-  constexpr int kThreads = 4;
+  constexpr int kThreads = 8;  // more than the pool's 4 connections
   constexpr int kEach = 10;
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;

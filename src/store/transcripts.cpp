@@ -307,10 +307,17 @@ Status TranscriptRepository::Update(Session& session, std::string_view id,
 Result<std::string> TranscriptRepository::EditParticipants(
     Session& session, std::string_view id,
     const std::function<Result<std::string>(const std::string& current)>& edit) {
+  // One edit at a time per transcript: the read and the write share a write transaction, and
+  // PostgreSQL locks the row for it (SQLite's write transaction already excludes other writers).
+  // Compare-and-set on the stored text stays as a guard against writers outside this function.
   constexpr int kTries = 8;
+  const std::string select =
+      std::string(kSelectParticipants) +
+      (session.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "");
   for (int i = 0; i < kTries; ++i) {
-    auto row =
-        QueryOptional(session, kSelectParticipants, SqlParams().Text("id", std::string(id)), 1);
+    auto tx = session.Begin(TxMode::kWrite);
+    if (!tx) return Err(std::move(tx.error()));
+    auto row = QueryOptional(session, select, SqlParams().Text("id", std::string(id)), 1);
     if (!row) return Err(std::move(row.error()));
     if (!*row) return Err(Code::kNotFound, "Transcript not found");
     const std::string current = (**row)[0].value_or("");
@@ -322,7 +329,10 @@ Result<std::string> TranscriptRepository::EditParticipants(
                             .Text("id", std::string(id))
                             .Text("current", current));
     if (!changed) return Err(std::move(changed.error()));
-    if (*changed == 1) return std::move(*next);
+    if (*changed == 1) {
+      REFLECTOR_RETURN_IF_ERROR(tx->Commit());
+      return std::move(*next);
+    }
   }
   return Err(Code::kUnavailable, "the participants kept changing under this edit; try again");
 }
