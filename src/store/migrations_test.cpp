@@ -51,7 +51,7 @@ class MigrationsTest : public DatabaseTest {
 TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value()) << status.error().ToString();
-  ASSERT_EQ(status->size(), 7u);
+  ASSERT_EQ(status->size(), 8u);
   const std::vector<std::string> names = {"initial",
                                           "platform",
                                           "provider_tracking",
