@@ -36,8 +36,20 @@ function watchConsole(page, label) {
   page.on('pageerror', (error) => consoleErrors.push(`${label}: ${error.message}`));
 }
 
+// Content-Security-Policy violations of every page and frame (reported by the browser's
+// securitypolicyviolation event, which fires for each blocked load or inline script).
+const cspViolations = [];
+
 async function newPage(label, options = {}) {
   const context = await browser.newContext({ baseURL: server.base, ...options });
+  await context.exposeBinding('__cspViolation', ({ frame }, v) =>
+    cspViolations.push({ page: label ?? 'unlabelled', frame: frame.url(), ...v }),
+  );
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__cspViolation({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile }),
+    ),
+  );
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   if (label) watchConsole(page, label);
@@ -110,6 +122,43 @@ test('the binary serves the app: gzip, immutable assets, SPA fallback, API 404s 
     assert.deepEqual(await miss.json(), { detail: 'Not Found' }, path);
   }
   assert.equal((await fetch(`${server.base}/health`)).status, 200);
+});
+
+test('security headers: the CSP is sent and enforced, the app runs under it', async () => {
+  for (const path of ['/', '/rooms', '/some-room']) {
+    const answer = await fetch(`${server.base}${path}`);
+    const csp = answer.headers.get('content-security-policy');
+    assert.match(csp, /^default-src 'none'; script-src 'self'; /, path);
+    assert.match(csp, /frame-src https:\/\/\*\.daily\.co https:\/\/whereby\.com https:\/\/\*\.whereby\.com;/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(answer.headers.get('x-frame-options'), 'DENY');
+  }
+  const html = await (await fetch(`${server.base}/`)).text();
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+  assert.match((await fetch(`${server.base}${script}`)).headers.get('content-security-policy'), /^default-src 'none'/);
+
+  // Enforced: an injected inline script does not run, a frame from elsewhere is refused, and each
+  // is reported (so the suite's last case would see any violation the app itself caused).
+  const { context, page } = await newPage(null);
+  await page.goto('/rooms');
+  await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  const before = cspViolations.length;
+  const ran = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = true';
+    document.body.append(s);
+    const f = document.createElement('iframe');
+    f.src = 'https://example.com/';
+    document.body.append(f);
+    return window.__injected === true;
+  });
+  assert.equal(ran, false);
+  const deadline = Date.now() + TIMEOUT;
+  while (cspViolations.length < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const seen = cspViolations.splice(before).map((v) => `${v.directive} ${v.blocked}`).sort();
+  assert.deepEqual(seen, ['frame-src https://example.com', 'script-src-elem inline']);
+  await context.close();
 });
 
 test('rooms: create, edit and delete through the UI', async () => {
@@ -331,6 +380,40 @@ test('done when: create a room, two join, record a sentence, read its transcript
   doneWhen.transcriptId = transcriptId;
   doneWhen.word = heard[0];
   await a.context.close();
+});
+
+// Full-text search (reference §5.5) from the search box: a word the recogniser heard in the
+// "done when" recording finds that transcript, and the snippet marks the word.
+test('transcripts search: a spoken word is found, its snippet highlighted', async () => {
+  assert.ok(doneWhen.transcriptId && doneWhen.word, 'needs the "done when" case before it');
+  const { context, page } = await newPage('search');
+  await page.goto('/transcripts');
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).fill(doneWhen.word);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('status').filter({ hasText: `for “${doneWhen.word}”` }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('q'), doneWhen.word);
+  const results = page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
+  const hit = results.filter({ has: page.locator(`a[href="/transcripts/${doneWhen.transcriptId}"]`) });
+  await hit.waitFor();
+  const marks = await hit.locator('.snippet mark').allTextContents();
+  assert.ok(marks.length > 0, await hit.innerHTML());
+  for (const m of marks) assert.equal(m.toLowerCase(), doneWhen.word);
+  assert.match(await hit.textContent(), /\d+ match(es)?/);
+  await shot(page, 'transcripts-search');
+
+  // The query is in the address: a reload shows the same results.
+  await page.reload();
+  await hit.locator('.snippet mark').first().waitFor();
+  // A word nobody said finds nothing, and says so.
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).fill('xylophone');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('status').filter({ hasText: '0 results for “xylophone”' }).waitFor();
+  await page.getByText('No transcript matches these words.').waitFor();
+  // The result opens the transcript page.
+  await page.goBack();
+  await hit.getByRole('link').click();
+  await page.getByRole('heading', { level: 1, name: /^Meeting in done-when/ }).waitFor();
+  await context.close();
 });
 
 test('mock call: Record uploads the microphone with progress', async () => {
@@ -569,6 +652,7 @@ test('mock room page first load: bytes and time to interactive', async () => {
   await context.close();
 });
 
-test('no console errors on the app pages', () => {
+test('no console errors on the app pages, no CSP violation on any page', () => {
   assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(cspViolations, []);
 });

@@ -72,6 +72,7 @@ function TranscriptsList() {
           <p role="status">
             {transcripts.data.total} {transcripts.data.total === 1 ? 'result' : 'results'} for “{query}”
           </p>
+          {transcripts.data.results.length === 0 && <p className="muted">No transcript matches these words.</p>}
           <ul className="room-list" aria-label="Search results">
             {transcripts.data.results.map((r) => (
               <li key={r.id} className="room-row">
