@@ -460,6 +460,94 @@ test('mock call: Record uploads the microphone with progress', async () => {
   await context.close();
 });
 
+// Calendar rooms (reference §8.1 step 2): the selection lists the room's active meetings split
+// into ongoing and upcoming. The meetings are real; only what the calendar sync would add to one
+// of them (a later start, the event's title, description and attendees) is added to the server's
+// own answer in the browser, until the calendar API lands.
+test('calendar room: meeting selection, join, join early, end, unscheduled', async () => {
+  await createRoom({
+    name: 'calendar-room',
+    platform: 'mock',
+    recording_type: 'none',
+    ics_enabled: true,
+    ics_url: 'https://calendar.example.com/team.ics',
+  });
+  const ongoing = await meetingOf('calendar-room');
+  const scheduled = await api.post('/v1/rooms/calendar-room/meeting', { allow_duplicated: true });
+  assert.equal(scheduled.status, 200, JSON.stringify(scheduled.json));
+  const calendar = scheduled.json;
+  assert.notEqual(calendar.id, ongoing.id);
+
+  const { context, page } = await newPage('calendar');
+  const startsAt = new Date(Date.now() + 30 * 60_000);
+  await page.route('**/v1/rooms/calendar-room/meetings/active', async (route) => {
+    const real = await route.fetch();
+    const meetings = await real.json();
+    for (const m of meetings) {
+      if (m.id !== calendar.id) continue;
+      m.start_date = startsAt.toISOString();
+      m.end_date = new Date(startsAt.getTime() + 60 * 60_000).toISOString();
+      m.calendar_event_id = 'evt-quarterly';
+      m.calendar_metadata = {
+        title: 'Quarterly planning',
+        description: 'Budget review for the next quarter',
+        attendees: [{ name: 'Alice' }, { email: 'bob@example.com' }],
+      };
+    }
+    await route.fulfill({ response: real, json: meetings });
+  });
+  const upcomingCalls = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/meetings/upcoming')) upcomingCalls.push(r.url());
+  });
+
+  await page.goto('/calendar-room');
+  await page.getByRole('heading', { level: 1, name: 'calendar-room' }).waitFor();
+  const ongoingList = page.getByRole('region', { name: 'Ongoing meetings' });
+  const upcomingList = page.getByRole('region', { name: 'Upcoming meetings' });
+  await ongoingList.getByRole('button', { name: /^Join: Meeting / }).waitFor();
+  assert.equal(await ongoingList.getByRole('listitem').count(), 1);
+  assert.equal(await upcomingList.getByRole('listitem').count(), 1);
+  const planned = upcomingList.getByRole('listitem');
+  await planned.getByText('Quarterly planning').waitFor();
+  await planned.getByText('Budget review for the next quarter').waitFor();
+  await planned.getByText('With Alice, bob@example.com').waitFor();
+  await shot(page, 'calendar-meeting-selection');
+
+  // An ongoing meeting opens directly.
+  await ongoingList.getByRole('button', { name: /^Join: Meeting / }).click();
+  await page.waitForURL(`**/calendar-room/${ongoing.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  await page.goBack();
+
+  // An upcoming one is joined first (POST …/join), then opened.
+  const joined = page.waitForResponse((r) => r.url().endsWith(`/meetings/${calendar.id}/join`) && r.request().method() === 'POST');
+  await upcomingList.getByRole('button', { name: 'Join early: Quarterly planning' }).click();
+  assert.equal((await joined).status(), 200);
+  await page.waitForURL(`**/calendar-room/${calendar.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  await page.goBack();
+
+  // The owner ends the ongoing meeting: it leaves the list, and the server has it inactive.
+  const ended = page.waitForResponse((r) => r.url().endsWith(`/v1/meetings/${ongoing.id}/deactivate`));
+  await ongoingList.getByRole('button', { name: /^End: Meeting / }).click();
+  assert.equal((await ended).status(), 200);
+  await ongoingList.getByText('None.').waitFor();
+  const stillActive = await api.get('/v1/rooms/calendar-room/meetings/active');
+  assert.deepEqual(stillActive.json.map((m) => m.id), [calendar.id]);
+
+  // An unscheduled meeting is a new one, opened at once.
+  const created = page.waitForResponse((r) => r.url().endsWith('/v1/rooms/calendar-room/meeting') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Start an unscheduled meeting' }).click();
+  const fresh = await (await created).json();
+  assert.ok(![ongoing.id, calendar.id].includes(fresh.id), fresh.id);
+  await page.waitForURL(`**/calendar-room/${fresh.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  // Reference §8.1: the selection is built from the active meetings alone.
+  assert.deepEqual(upcomingCalls, []);
+  await context.close();
+});
+
 test('consent: dialog, Escape, accept and deny, remembered locally', async () => {
   await createRoom({ name: 'consent-room', platform: 'mock', recording_type: 'cloud' });
   const meeting = await meetingOf('consent-room');
