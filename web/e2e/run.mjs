@@ -712,32 +712,62 @@ test('usable at 360 px: no horizontal scrolling, controls on screen', async () =
   await context.close();
 });
 
+// First load of the mock room page, cold cache, three times (median reported): bytes on the wire
+// from the DevTools protocol, times from the page's own clock (Navigation Timing, and the moment
+// the page became usable: the Join button and the live participant count both rendered).
 test('mock room page first load: bytes and time to interactive', async () => {
   await createRoom({ name: 'perf-room', platform: 'mock', recording_type: 'none' });
-  const { context, page } = await newPage('perf');
-  const client = await context.newCDPSession(page);
-  await client.send('Network.enable');
-  let bytes = 0;
-  const scripts = { count: 0, bytes: 0 };
-  const types = new Map();
-  client.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
-  client.on('Network.loadingFinished', (e) => {
-    bytes += e.encodedDataLength;
-    if (types.get(e.requestId) === 'Script') {
-      scripts.count++;
-      scripts.bytes += e.encodedDataLength;
-    }
-  });
-  const started = Date.now();
-  await page.goto('/perf-room');
-  await page.getByRole('button', { name: 'Join call' }).waitFor();
-  await page.getByTestId('participant-count').filter({ hasText: 'in the call' }).waitFor();
-  const interactive = Date.now() - started;
-  const figures = { transferredBytes: bytes, scriptBytes: scripts.bytes, scripts: scripts.count, timeToInteractiveMs: interactive };
-  console.log(`mock room first load: ${JSON.stringify(figures)}`);
-  if (process.env.REFLECTOR_PERF_OUT) writeFileSync(process.env.REFLECTOR_PERF_OUT, JSON.stringify(figures, null, 2));
-  assert.ok(scripts.bytes < 300 * 1024, `${scripts.bytes} bytes of JavaScript`);
-  await context.close();
+  await meetingOf('perf-room');
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const { context, page } = await newPage('perf');
+    await context.addInitScript(() => {
+      const observer = new MutationObserver(() => {
+        const count = document.querySelector('[data-testid="participant-count"]');
+        const join = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Join call');
+        if (count && count.textContent.includes('in the call') && join && !join.disabled) {
+          window.__interactiveAt = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const client = await context.newCDPSession(page);
+    await client.send('Network.enable');
+    let bytes = 0;
+    let requests = 0;
+    const scripts = { count: 0, bytes: 0 };
+    const types = new Map();
+    client.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
+    client.on('Network.loadingFinished', (e) => {
+      requests++;
+      bytes += e.encodedDataLength;
+      if (types.get(e.requestId) === 'Script') {
+        scripts.count++;
+        scripts.bytes += e.encodedDataLength;
+      }
+    });
+    await page.goto('/perf-room');
+    await page.waitForFunction(() => window.__interactiveAt !== undefined);
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        responseEndMs: Math.round(nav.responseEnd),
+        domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+        loadMs: Math.round(nav.loadEventEnd),
+        interactiveMs: Math.round(window.__interactiveAt),
+      };
+    });
+    runs.push({ transferredBytes: bytes, requests, scriptBytes: scripts.bytes, scripts: scripts.count, ...timing });
+    await context.close();
+  }
+  const median = (key) => runs.map((r) => r[key]).sort((x, y) => x - y)[1];
+  const figures = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(k)]));
+  console.log(`mock room first load (median of 3): ${JSON.stringify(figures)}`);
+  console.log(`mock room first load runs: ${JSON.stringify(runs)}`);
+  if (process.env.REFLECTOR_PERF_OUT) writeFileSync(process.env.REFLECTOR_PERF_OUT, JSON.stringify({ median: figures, runs }, null, 2));
+  // Target (issue 13): under 300 KB of compressed JavaScript; the provider SDKs are not loaded.
+  for (const r of runs) assert.ok(r.scriptBytes < 300 * 1024, `${r.scriptBytes} bytes of JavaScript`);
 });
 
 test('no console errors on the app pages, no CSP violation on any page', () => {
