@@ -87,6 +87,8 @@ export async function startServer(binary, extraEnv = {}) {
       DATA_DIR: join(dir, 'data'),
       WORKER_THREADS: '1',
       LOG_LEVEL: 'info',
+      // The embedded recogniser, the default, named so the "done when" case does not follow a change.
+      TRANSCRIPT_BACKEND: 'pocketsphinx',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -366,6 +366,14 @@ test('done when: create a room, two join, record a sentence, read its transcript
     return n;
   });
   assert.ok(painted > 100, `${painted} painted pixels`);
+  // A click on the waveform's middle plays from the middle of the recording.
+  const box = await waveform.boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction((src) => {
+    const el = document.querySelector(`audio[src="${src}"]`);
+    return el && !el.paused && el.currentTime >= 1;
+  }, `/v1/transcripts/${transcriptId}/audio/mp3`);
+  await audio.evaluate((el) => el.pause());
   await shot(page, 'transcript-page');
 
   const [download] = await Promise.all([

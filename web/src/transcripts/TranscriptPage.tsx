@@ -51,7 +51,7 @@ export function TranscriptPage() {
       )}
       {!t.audio_deleted && t.status === 'ended' && (
         <section aria-label="Audio" className="card">
-          <Waveform id={t.id} onSeek={seek} />
+          <Waveform id={t.id} durationSeconds={(t.duration ?? 0) / 1000} onSeek={seek} />
           <audio ref={audio} controls preload="none" src={`/v1/transcripts/${encodeURIComponent(t.id)}/audio/mp3`}>
             Your browser cannot play the audio.
           </audio>
@@ -73,7 +73,17 @@ export function TranscriptPage() {
   );
 }
 
-function Waveform({ id, onSeek }: { id: string; onSeek: (seconds: number) => void }) {
+// The peaks over the whole recording; a click plays from that point. The position comes from the
+// transcript's duration: the <audio> element (preload="none") does not know its own until loaded.
+function Waveform({
+  id,
+  durationSeconds,
+  onSeek,
+}: {
+  id: string;
+  durationSeconds: number;
+  onSeek: (seconds: number) => void;
+}) {
   const data = useWaveform(id, true);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -102,9 +112,8 @@ function Waveform({ id, onSeek }: { id: string; onSeek: (seconds: number) => voi
       role="img"
       aria-label="Audio waveform"
       onClick={(e) => {
-        const audioEl = e.currentTarget.parentElement?.querySelector('audio');
         const rect = e.currentTarget.getBoundingClientRect();
-        if (audioEl && Number.isFinite(audioEl.duration)) onSeek(((e.clientX - rect.left) / rect.width) * audioEl.duration);
+        if (durationSeconds > 0) onSeek(((e.clientX - rect.left) / rect.width) * durationSeconds);
       }}
     />
   );
