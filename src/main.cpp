@@ -7,6 +7,7 @@
 #include "app/apikey_command.hpp"
 #include "app/app.hpp"
 #include "app/daily_webhook_command.hpp"
+#include "app/demo_command.hpp"
 
 namespace {
 
@@ -33,6 +34,24 @@ int main(int argc, char** argv) {
   serve->add_option("--host", host, "Interface to listen on (overrides HOST)");
   serve->add_option("--port", port, "TCP port, 0 for any free port (overrides PORT)")
       ->check(CLI::Range(0, 65535));
+
+  auto* demo = cli.add_subcommand(
+      "demo", "Run a whole meeting on the embedded defaults and print each step with its time");
+  reflector::app::DemoOptions demo_options;
+  demo->add_option("--script", demo_options.script, "What espeak-ng says in the recording")
+      ->default_str(reflector::app::DefaultDemoScript());
+  demo->add_option("--voice", demo_options.voice, "espeak-ng voice")->capture_default_str();
+  demo->add_option("--timeout", demo_options.timeout_seconds, "Seconds for the whole run")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600));
+  demo->add_flag("--keep", demo_options.keep, "Keep the temporary DATA_DIR afterwards");
+  demo->footer(
+      "Starts `reflector serve` on a temporary DATA_DIR with the embedded defaults (SQLite, the\n"
+      "mock platform, the embedded pocketsphinx recogniser; your environment and .env are not\n"
+      "used), then: a room, its mock meeting, signed join/leave events, a sentence spoken by\n"
+      "espeak-ng posted as the meeting's recording, its processing, the transcription with a\n"
+      "progress line, and a search that finds a spoken word. Exits 1 if any step fails, with the\n"
+      "server's last log lines. Needs espeak-ng (scripts/install-deps installs it).");
 
   auto* worker = cli.add_subcommand(
       "worker", "Run background jobs until SIGTERM/SIGINT, without the HTTP server");
@@ -94,6 +113,9 @@ int main(int argc, char** argv) {
     cli.exit(e);
     return reflector::app::kExitUsage;
   }
+
+  // The demo runs on the embedded defaults, whatever the environment or .env say.
+  if (*demo) return reflector::app::Demo(demo_options);
 
   auto config = reflector::app::LoadConfiguration(env_file);
   if (!config) {

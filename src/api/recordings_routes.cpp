@@ -17,6 +17,7 @@
 #include "api/errors.hpp"
 #include "api/json_models.hpp"
 #include "api/multipart.hpp"
+#include "api/transcript_json.hpp"
 #include "core/ids.hpp"
 #include "core/json_writer.hpp"
 #include "core/time_format.hpp"
@@ -34,36 +35,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 json Nullable(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
-
-json TranscriptToJson(const store::Transcript& t, const std::optional<std::string>& room_name) {
-  json participants = json::array();
-  if (t.participants) {
-    auto parsed = json::parse(*t.participants, nullptr, false);
-    if (parsed.is_array()) participants = std::move(parsed);
-  }
-  return {{"id", t.id},
-          {"user_id", Nullable(t.user_id)},
-          {"name", t.name},
-          {"status", t.status},
-          {"locked", t.locked},
-          {"duration", t.duration},
-          {"title", Nullable(t.title)},
-          {"short_summary", Nullable(t.short_summary)},
-          {"long_summary", Nullable(t.long_summary)},
-          {"created_at", FormatIso8601(t.created_at)},
-          {"share_mode", t.share_mode},
-          {"source_language", t.source_language},
-          {"target_language", t.target_language},
-          {"reviewed", t.reviewed},
-          {"meeting_id", Nullable(t.meeting_id)},
-          {"recording_id", Nullable(t.recording_id)},
-          {"source_kind", t.source_kind},
-          {"room_id", Nullable(t.room_id)},
-          {"room_name", Nullable(room_name)},
-          {"audio_deleted", t.audio_deleted ? json(*t.audio_deleted) : json(nullptr)},
-          {"participants", participants},
-          {"error", Nullable(t.error)}};
-}
 
 json TranscriptSchema() {
   json str = {{"type", "string"}};
@@ -129,22 +100,6 @@ json Doc(const std::string& description, json schema) {
 
 json RefDoc(const std::string& description, const std::string& schema) {
   return Doc(description, {{"$ref", "#/components/schemas/" + schema}});
-}
-
-// Reference §5.5: anonymous-owned transcripts are readable by all; private → owner only;
-// semi-private → any authenticated user; public → everyone.
-bool CanRead(const store::Transcript& t, const std::optional<Principal>& caller) {
-  if (!t.user_id) return true;
-  if (caller && caller->user_id == *t.user_id) return true;
-  if (t.share_mode == "public") return true;
-  if (t.share_mode == "semi-private") return caller.has_value();
-  return false;
-}
-
-// Mutation: the owner of a non-anonymous transcript; anonymous transcripts by anyone.
-bool CanWrite(const store::Transcript& t, const std::optional<Principal>& caller) {
-  if (!t.user_id) return true;
-  return caller && caller->user_id == *t.user_id;
 }
 
 std::optional<std::string> RoomNameOf(store::Session& session,

@@ -19,6 +19,7 @@
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/transcript_edit_routes.hpp"
 #include "api/web_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "app/database_setup.hpp"
@@ -119,6 +120,7 @@ int Serve(const Config& given_config) {
   api::RegisterRecordingRoutes(
       routes, context,
       {config.data_dir, kMaxMockRecordingBytes, notify_jobs, storages->ours.get()});
+  api::RegisterTranscriptEditRoutes(routes, context, {notify_jobs, storages->ours.get()});
   api::RegisterMockCallRoutes(routes, context, router);
   api::RegisterWebApiRoutes(routes, context);
   api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)

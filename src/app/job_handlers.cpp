@@ -9,6 +9,7 @@
 #include "platforms/mock/mock_client.hpp"
 #include "recordings/polls.hpp"
 #include "recordings/recording_processor.hpp"
+#include "recordings/reprocess.hpp"
 #include "recordings/sqs_poll.hpp"
 #include "store/jobs.hpp"
 #include "store/sql.hpp"
@@ -171,6 +172,18 @@ Status DeactivateMeetings(const JobHandlerDeps& deps) {
   return Ok();
 }
 
+// transcripts.retry_failed (periodic, daily): recordings/reprocess.hpp.
+Status RetryFailed(const JobHandlerDeps& deps) {
+  auto report = recordings::RetryFailed(deps.db, deps.config, deps.clock, kRetryFailedWindow);
+  if (!report) return Err(report.error());
+  if (report->recordings + report->transcripts + report->skipped > 0) {
+    spdlog::info(
+        "daily retry: {} failed recording(s) and {} transcript(s) queued again, {} skipped",
+        report->recordings, report->transcripts, report->skipped);
+  }
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
@@ -206,6 +219,9 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
                        std::chrono::seconds(seconds));
   }
   runner.AddPeriodic(std::string(store::job_kind::kMeetingDeactivation), kDeactivationInterval);
+  runner.Register(std::string(store::job_kind::kRetryFailed),
+                  [deps](const jobs::JobContext&) { return RetryFailed(deps); });
+  runner.AddPeriodic(std::string(store::job_kind::kRetryFailed), kRetryFailedInterval);
 }
 
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {

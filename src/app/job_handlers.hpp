@@ -27,6 +27,10 @@ struct JobHandlerDeps {
 // How often the periodic jobs run (contract §6, reference §6.1).
 inline constexpr std::chrono::seconds kPresenceSweepInterval{30};
 inline constexpr std::chrono::seconds kDeactivationInterval{60};
+// The daily retry of failed recordings and transcripts, and how far back it looks (so a
+// permanent failure is retried at most 7 times).
+inline constexpr std::chrono::hours kRetryFailedInterval{24};
+inline constexpr std::chrono::hours kRetryFailedWindow{24 * 7};
 
 // Registers the handler of every job kind (store::job_kind) this binary can run, and the
 // periodic jobs: the Daily presence sweep (every 30 s) and meeting deactivation (every 60 s).

@@ -186,6 +186,13 @@ Result<Enqueued> JobRepository::EnqueueUnlessActive(Session& session, const NewJ
   return Enqueue(session, job, now);
 }
 
+Result<bool> JobRepository::HasActive(Session& session, std::string_view dedup_key) {
+  auto active = QueryOptional(session, kSelectActiveByDedupKey,
+                              SqlParams().Text("dedup_key", std::string(dedup_key)), 1);
+  if (!active) return Err(active.error());
+  return active->has_value();
+}
+
 Result<Job> JobRepository::Get(Session& session, std::string_view id) {
   auto row = QueryOptional(session, kSelectJobById, SqlParams().Text("id", std::string(id)),
                            kJobColumnCount);

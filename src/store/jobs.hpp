@@ -52,6 +52,8 @@ inline constexpr std::string_view kDailyRecordingsPoll = "daily.recordings_poll"
 inline constexpr std::string_view kWherebySqsPoll = "whereby.sqs_poll";
 // {"transcript_id": "..."}; dedup "transcript:<id>": speech to text (pipeline/).
 inline constexpr std::string_view kTranscriptProcess = "transcript.process";
+// Periodic (daily): failed recordings and transcripts of the last 7 days are processed again.
+inline constexpr std::string_view kRetryFailed = "transcripts.retry_failed";
 }  // namespace job_kind
 
 struct NewJob {
@@ -138,6 +140,9 @@ class JobRepository {
   // and its insert can still slip through; the check narrows that to a few statements' time.
   // kInvalidArgument also when the job has no dedup key.
   static Result<Enqueued> EnqueueUnlessActive(Session& session, const NewJob& job, TimePoint now);
+
+  // Whether a job with this dedup key is queued or running. Database errors.
+  static Result<bool> HasActive(Session& session, std::string_view dedup_key);
 
   // The job with this id. kNotFound; database errors.
   static Result<Job> Get(Session& session, std::string_view id);

@@ -46,6 +46,10 @@ constexpr std::string_view kCreate =
     "provider_recording_id, type, platform, created_at, queued_at) VALUES (:id, :bucket_name, "
     ":object_key, :recorded_at, 'pending', :meeting_id, :provider_id, :type, :platform, "
     ":created_at, :queued_at)";
+constexpr std::string_view kSelectFailedSince =
+    "SELECT " REFLECTOR_RECORDING_COLUMNS
+    " FROM recording WHERE status = 'failed' AND queued_at IS NOT NULL AND created_at >= :since "
+    "ORDER BY created_at DESC LIMIT :limit";
 constexpr std::string_view kSetProgress =
     "UPDATE recording SET status = :status, error = :error, stage = COALESCE(:stage, stage), "
     "tracks = COALESCE(:tracks, tracks), duration = COALESCE(:duration, duration) WHERE id = :id";
@@ -232,6 +236,20 @@ Result<std::vector<Recording>> RecordingRepository::ListForMeeting(Session& sess
                                                                    std::string_view meeting_id) {
   auto rows = Query(session, kSelectForMeeting,
                     SqlParams().Text("meeting_id", std::string(meeting_id)), kColumns);
+  if (!rows) return Err(std::move(rows.error()));
+  std::vector<Recording> out;
+  for (const auto& row : *rows) {
+    auto rec = ReadRecording(row);
+    if (!rec) return Err(std::move(rec.error()));
+    out.push_back(std::move(*rec));
+  }
+  return out;
+}
+
+Result<std::vector<Recording>> RecordingRepository::ListFailedSince(Session& session,
+                                                                    TimePoint since, int limit) {
+  auto rows = Query(session, kSelectFailedSince,
+                    SqlParams().Time("since", since).Int("limit", limit), kColumns);
   if (!rows) return Err(std::move(rows.error()));
   std::vector<Recording> out;
   for (const auto& row : *rows) {

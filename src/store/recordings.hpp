@@ -107,6 +107,11 @@ class RecordingRepository {
                                         const std::optional<std::string>& type,
                                         std::string_view message, TimePoint at);
 
+  // Recordings that were queued for processing and ended `failed`, created at or after `since`,
+  // newest first, at most `limit`: the daily retry's candidates.
+  static Result<std::vector<Recording>> ListFailedSince(Session& session, TimePoint since,
+                                                        int limit);
+
   // kNotFound "Recording not found".
   static Result<Recording> GetByProviderId(Session& session, std::string_view provider_id);
   // By recorded_at, then id.

@@ -66,6 +66,17 @@ constexpr std::string_view kDelete = "DELETE FROM transcript WHERE id = :id";
 constexpr std::string_view kSetAudioDeleted =
     "UPDATE transcript SET audio_deleted = TRUE WHERE id = :id";
 
+constexpr std::string_view kSelectParticipants =
+    "SELECT CAST(participants AS TEXT) FROM transcript WHERE id = :id";
+constexpr std::string_view kCasParticipants =
+    "UPDATE transcript SET participants = :participants WHERE id = :id AND "
+    "COALESCE(CAST(participants AS TEXT), '') = :current";
+constexpr std::string_view kSelectRetryable =
+    "SELECT " REFLECTOR_TRANSCRIPT_COLUMNS
+    " FROM transcript WHERE status = 'error' AND recording_id IS NOT NULL "
+    "AND (audio_deleted IS NULL OR audio_deleted = FALSE) AND created_at >= :since "
+    "ORDER BY created_at DESC LIMIT :limit";
+
 #undef REFLECTOR_TRANSCRIPT_COLUMNS
 
 SqlParams InsertParams(const Transcript& t) {
@@ -259,6 +270,70 @@ Status TranscriptRepository::SetResult(Session& session, std::string_view id,
                             .Text("webvtt", std::string(webvtt))
                             .Json("participants", std::string(participants_json))
                             .Text("id", std::string(id))));
+}
+
+Status TranscriptRepository::Update(Session& session, std::string_view id,
+                                    const TranscriptPatch& patch) {
+  if (patch.empty()) {
+    auto exists = Get(session, id);
+    if (!exists) return Err(std::move(exists.error()));
+    return Ok();
+  }
+  // Column names come from this fixed list only; every value is a bound parameter.
+  std::string sets;
+  SqlParams p;
+  auto add = [&](const char* column) {
+    if (!sets.empty()) sets += ", ";
+    sets += std::string(column) + " = :" + column;
+  };
+  if (patch.name) add("name"), p.Text("name", *patch.name);
+  if (patch.locked) add("locked"), p.Bool("locked", *patch.locked);
+  if (patch.title) add("title"), p.OptText("title", *patch.title);
+  if (patch.short_summary) add("short_summary"), p.OptText("short_summary", *patch.short_summary);
+  if (patch.long_summary) add("long_summary"), p.OptText("long_summary", *patch.long_summary);
+  if (patch.share_mode) add("share_mode"), p.Text("share_mode", *patch.share_mode);
+  if (patch.participants) add("participants"), p.Json("participants", *patch.participants);
+  if (patch.reviewed) add("reviewed"), p.Bool("reviewed", *patch.reviewed);
+  if (patch.audio_deleted) add("audio_deleted"), p.Bool("audio_deleted", *patch.audio_deleted);
+  p.Text("id", std::string(id));
+  return ExpectOne(Exec(session, "UPDATE transcript SET " + sets + " WHERE id = :id", p));
+}
+
+Result<std::string> TranscriptRepository::EditParticipants(
+    Session& session, std::string_view id,
+    const std::function<Result<std::string>(const std::string& current)>& edit) {
+  constexpr int kTries = 8;
+  for (int i = 0; i < kTries; ++i) {
+    auto row =
+        QueryOptional(session, kSelectParticipants, SqlParams().Text("id", std::string(id)), 1);
+    if (!row) return Err(std::move(row.error()));
+    if (!*row) return Err(Code::kNotFound, "Transcript not found");
+    const std::string current = (**row)[0].value_or("");
+    auto next = edit(current.empty() ? "[]" : current);
+    if (!next) return Err(std::move(next.error()));
+    auto changed = Exec(session, kCasParticipants,
+                        SqlParams()
+                            .Json("participants", *next)
+                            .Text("id", std::string(id))
+                            .Text("current", current));
+    if (!changed) return Err(std::move(changed.error()));
+    if (*changed == 1) return std::move(*next);
+  }
+  return Err(Code::kUnavailable, "the participants kept changing under this edit; try again");
+}
+
+Result<std::vector<Transcript>> TranscriptRepository::ListRetryable(Session& session,
+                                                                    TimePoint since, int limit) {
+  auto rows = Query(session, kSelectRetryable, SqlParams().Time("since", since).Int("limit", limit),
+                    kColumns);
+  if (!rows) return Err(std::move(rows.error()));
+  std::vector<Transcript> out;
+  for (const auto& row : *rows) {
+    auto t = ReadTranscript(row);
+    if (!t) return Err(std::move(t.error()));
+    out.push_back(std::move(*t));
+  }
+  return out;
 }
 
 Status TranscriptRepository::Delete(Session& session, std::string_view id) {

@@ -3,6 +3,7 @@
 // Stateless; errors as in store/database.hpp.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,25 @@ struct TranscriptFilter {
   std::optional<std::string> search_term;  // case-insensitive substring of the title or name
 };
 
+// PATCH /v1/transcripts/{id} (reference §5.5): the fields present are written, the others kept.
+// Nullable texts: inner nullopt writes NULL.
+struct TranscriptPatch {
+  std::optional<std::string> name;
+  std::optional<bool> locked;
+  std::optional<std::optional<std::string>> title;
+  std::optional<std::optional<std::string>> short_summary;
+  std::optional<std::optional<std::string>> long_summary;
+  std::optional<std::string> share_mode;    // private | semi-private | public
+  std::optional<std::string> participants;  // JSON array [{id, speaker, name, user_id?}]
+  std::optional<bool> reviewed;
+  std::optional<bool> audio_deleted;
+
+  bool empty() const {
+    return !name && !locked && !title && !short_summary && !long_summary && !share_mode &&
+           !participants && !reviewed && !audio_deleted;
+  }
+};
+
 struct TranscriptListing {
   Transcript transcript;
   std::optional<std::string> room_name;
@@ -95,6 +115,22 @@ class TranscriptRepository {
   // Transcription done: words JSON, WebVTT and participants; status `ended`, error cleared.
   static Status SetResult(Session& session, std::string_view id, std::string_view words_json,
                           std::string_view webvtt, std::string_view participants_json);
+
+  // Writes the fields present in `patch` (nothing when it is empty). kNotFound when gone.
+  static Status Update(Session& session, std::string_view id, const TranscriptPatch& patch);
+
+  // Read-modify-write of the participants JSON: `edit` gets the stored array (text) and returns
+  // the new one, or an error that is returned as it is. Guarded by compare-and-set on the stored
+  // text, so concurrent edits never lose one another (retried a few times, then kUnavailable).
+  // Returns the JSON written. kNotFound when the transcript is gone.
+  static Result<std::string> EditParticipants(
+      Session& session, std::string_view id,
+      const std::function<Result<std::string>(const std::string& current)>& edit);
+
+  // Transcripts in status `error` that came from a recording created at or after `since` and
+  // still have their audio: the candidates of the daily retry (newest first, at most `limit`).
+  static Result<std::vector<Transcript>> ListRetryable(Session& session, TimePoint since,
+                                                       int limit);
 
   // Deletes the transcript and its recording row (reference §4.7); kNotFound when gone.
   static Status Delete(Session& session, std::string_view id);

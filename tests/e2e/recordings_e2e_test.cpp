@@ -437,6 +437,45 @@ TEST_P(RecordingsE2E, DeniedConsentDeletesTheAudioAfterProcessing) {
   EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/waveform")->status, 404);
 }
 
+// POST /v1/transcripts/{id}/process on an ended transcript: the recording is processed again
+// from the mock platform's kept file and the transcript ends again, with the edits kept.
+TEST_P(RecordingsE2E, ReprocessRunsTheRecordingAgainFromItsSource) {
+  Start();
+  const std::string meeting = MockMeeting("again");
+  auto posted =
+      api().Post("/v1/mock/rooms/again/recording", Fixtures::Get().speech_webm, "audio/webm");
+  ASSERT_TRUE(posted && posted->status == 202);
+  const json recs = WaitForRecordings(meeting, 1);
+  ASSERT_EQ(recs.size(), 1u);
+  const std::string id = recs[0]["transcript_id"];
+  ASSERT_EQ(WaitForTranscript(id)["status"], "ended");
+
+  auto patched =
+      api().Patch("/v1/transcripts/" + id, R"({"title":"Kept title"})", "application/json");
+  ASSERT_TRUE(patched && patched->status == 200) << (patched ? patched->body : "");
+  auto again = api().Post("/v1/transcripts/" + id + "/process", "", "application/json");
+  ASSERT_TRUE(again && again->status == 200) << (again ? again->body : "");
+  EXPECT_EQ(json::parse(again->body)["status"], "ok");
+  // The recording went back through its stages and is ready again; the transcript ended again.
+  const std::string ready = "recording " + recs[0]["id"].get<std::string>() + " ready";
+  auto processed_twice = [&] {
+    const std::string log = server_->Output();
+    return log.find(ready) != log.rfind(ready);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  json t;
+  while (std::chrono::steady_clock::now() < deadline) {
+    t = json::parse(api().Get("/v1/transcripts/" + id)->body);
+    if (t["status"] == "ended" && processed_twice()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(processed_twice()) << server_->Output();
+  EXPECT_EQ(t["status"], "ended") << t.dump();
+  EXPECT_EQ(t["title"], "Kept title");
+  EXPECT_EQ(WaitForRecordings(meeting, 1)[0]["status"], "ready");
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/mp3")->status, 200);
+}
+
 TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
   Start();
   const std::string meeting = MockMeeting("badroom");
