@@ -9,9 +9,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/auth_backends.hpp"
 #include "api/errors.hpp"
@@ -151,6 +153,50 @@ Status WriteFileAtomically(const fs::path& path, std::string_view data) {
 }
 
 // Concatenates the chunk files part-00000 … into `out`, streamed (the parts stay).
+// Writes `size` bytes of `source` from `offset` to `path` (through a temporary file), in blocks.
+Status CopyRangeAtomically(const std::string& source, int64_t offset, int64_t size,
+                           const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(source.c_str(), "rb"), &std::fclose);
+  if (!in || std::fseek(in.get(), static_cast<long>(offset), SEEK_SET) != 0) {
+    return Err(Code::kInternal, "could not read the request body", std::strerror(errno));
+  }
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(tmp.c_str(), "wb"), &std::fclose);
+    if (!out) return Err(Code::kInternal, "could not store the file", std::strerror(errno));
+    std::vector<char> buffer(size_t{1} << 20);
+    int64_t left = size;
+    while (left > 0) {
+      const size_t want = static_cast<size_t>(std::min<int64_t>(left, buffer.size()));
+      const size_t got = std::fread(buffer.data(), 1, want, in.get());
+      if (got != want) return Err(Code::kInternal, "the request body ended early");
+      if (std::fwrite(buffer.data(), 1, got, out.get()) != got) {
+        return Err(Code::kInternal, "could not store the file", std::strerror(errno));
+      }
+      left -= static_cast<int64_t>(got);
+    }
+    if (std::fflush(out.get()) != 0) {
+      return Err(Code::kInternal, "could not store the file", std::strerror(errno));
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  return Ok();
+}
+
+// Moves a spooled request body to `path` (same file system: a rename).
+Status MoveFileInto(const std::string& source, const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  fs::rename(source, path, ec);
+  if (ec) return Err(Code::kInternal, "could not store the file", ec.message());
+  return Ok();
+}
+
 Status Concatenate(const fs::path& dir, int total, const fs::path& out) {
   std::ofstream dst(out, std::ios::binary | std::ios::trunc);
   if (!dst) return Err(Code::kInternal, "could not assemble the upload", out.string());
@@ -269,9 +315,16 @@ struct Handlers {
       errors.Add({"query", "sort_by"}, LiteralErrorMessage({"created_at", "change_seq"}),
                  "literal_error");
     }
+    std::optional<int64_t> change_seq_from;
+    if (request.QueryParam("change_seq_from")) {
+      change_seq_from =
+          QueryInt(request, "change_seq_from", 0, 0, std::numeric_limits<int64_t>::max(), errors);
+    }
     if (!errors.empty()) return errors.ToResponse();
     store::TranscriptFilter filter;
     filter.user_id = caller->user_id;
+    filter.change_seq_from = change_seq_from;
+    filter.sort_by_change_seq = sort_by && *sort_by == "change_seq";
     filter.room_id = request.QueryParam("room_id");
     filter.source_kind = source_kind;
     auto term = request.QueryParam("search_term");
@@ -440,9 +493,22 @@ struct Handlers {
     if (!boundary) {
       return http::Response::Detail(400, "Expected a multipart/form-data body with a 'chunk' file");
     }
-    auto part = FindMultipartPart(request.body, *boundary, "chunk");
-    if (!part) return http::Response::Detail(400, "The multipart body has no 'chunk' part");
-    if (part->data.size() > kMaxUploadChunkBytes) {
+    // The body is in memory, or (as `serve` runs) spooled to a file by the server.
+    std::optional<MultipartPart> part;
+    std::optional<MultipartFilePart> file_part;
+    if (request.body_file.empty()) {
+      part = FindMultipartPart(request.body, *boundary, "chunk");
+    } else {
+      auto found = FindMultipartPartInFile(request.body_file, *boundary, "chunk");
+      if (!found) return ErrorResponse(found.error());
+      file_part = std::move(*found);
+    }
+    if (!part && !file_part) {
+      return http::Response::Detail(400, "The multipart body has no 'chunk' part");
+    }
+    const int64_t part_size = part ? static_cast<int64_t>(part->data.size()) : file_part->size;
+    const std::string part_type = part ? part->content_type : file_part->content_type;
+    if (part_size > static_cast<int64_t>(kMaxUploadChunkBytes)) {
       return http::Response::Detail(413, "Upload chunk larger than 50 MiB");
     }
 
@@ -466,7 +532,10 @@ struct Handlers {
     // Each chunk in a file of its own: a chunk written twice (two concurrent retries) overwrites
     // itself instead of appending twice. The row's counter decides who moves on.
     const fs::path dir = fs::path(options.data_dir) / "uploads" / id;
-    if (auto written = WriteFileAtomically(dir / fmt::format("part-{:05d}", number), part->data);
+    const fs::path part_path = dir / fmt::format("part-{:05d}", number);
+    if (auto written = part ? WriteFileAtomically(part_path, part->data)
+                            : CopyRangeAtomically(request.body_file, file_part->offset,
+                                                  file_part->size, part_path);
         !written) {
       return ErrorResponse(written.error());
     }
@@ -485,7 +554,7 @@ struct Handlers {
       return http::Response::Json(200, {{"status", "ok"}});
     }
     // The last chunk: the file is whole; it becomes a recording of ours, queued for processing.
-    const std::string ext = ExtensionFor(part->content_type);
+    const std::string ext = ExtensionFor(part_type);
     const std::string key = "uploads/" + id + "/upload" + ext;
     if (auto joined = Concatenate(dir, total, fs::path(options.data_dir) / key); !joined) {
       return ErrorResponse(joined.error());
@@ -561,7 +630,12 @@ struct Handlers {
                                     "The recording must be sent with Content-Type audio/* or "
                                     "video/*");
     }
-    if (request.body.empty()) return http::Response::Detail(400, "The recording is empty");
+    std::error_code size_ec;
+    const bool spooled = !request.body_file.empty();
+    if (spooled ? fs::file_size(request.body_file, size_ec) == 0 || size_ec
+                : request.body.empty()) {
+      return http::Response::Detail(400, "The recording is empty");
+    }
     auto session = ctx.db.Acquire();
     auto room = store::RoomRepository::GetByName(session, request.PathParam("room_name"));
     if (!room) return ErrorResponse(room.error());
@@ -580,7 +654,9 @@ struct Handlers {
     }
     const std::string recording_id = NewUuid4();
     const std::string key = "mock-recordings/" + recording_id + ExtensionFor(content_type);
-    if (auto stored = WriteFileAtomically(fs::path(options.data_dir) / key, request.body);
+    const fs::path stored_path = fs::path(options.data_dir) / key;
+    if (auto stored = spooled ? MoveFileInto(request.body_file, stored_path)
+                              : WriteFileAtomically(stored_path, request.body);
         !stored) {
       return ErrorResponse(stored.error());
     }
@@ -615,8 +691,9 @@ struct Handlers {
     }
     if (auto committed = tx->Commit(); !committed) return ErrorResponse(committed.error());
     Notify();
+    std::error_code ec;
     spdlog::info("mock recording {} of meeting {} stored ({} bytes)", recording_id, meeting->id,
-                 request.body.size());
+                 fs::file_size(stored_path, ec));
     return http::Response::Json(202, {{"recording_id", recording_id}});
   }
 };
@@ -664,8 +741,13 @@ void RegisterRecordingRoutes(ApiRoutes& routes, ApiContext& context,
           {"in", "query"},
           {"schema", {{"type", "string"}, {"enum", {"room", "live", "file"}}}}},
          {{"name", "search_term"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+         {{"name", "change_seq_from"},
+          {"in", "query"},
+          {"schema", {{"type", "integer"}, {"minimum", 0}}},
+          {"description", "only transcripts whose change_seq is greater"}},
          {{"name", "sort_by"},
           {"in", "query"},
+          {"description", "created_at: newest first; change_seq: ascending"},
           {"schema", {{"type", "string"}, {"enum", {"created_at", "change_seq"}}}}}}},
        {"responses",
         {{"200",

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "api/auth_backends.hpp"
+#include "api/calendar_routes.hpp"
 #include "api/errors.hpp"
 #include "api/json_models.hpp"
 #include "core/crypto.hpp"
@@ -34,8 +35,6 @@ const std::vector<std::string> kRecordingTypes = {"none", "local", "cloud"};
 const std::vector<std::string> kRecordingTriggers = {"none", "prompt", "automatic",
                                                      "automatic-2nd-participant"};
 
-constexpr const char* kIcsNotImplemented =
-    "Not implemented yet: ICS sync arrives with the calendar issue";
 constexpr size_t kResponsePreviewChars = 500;
 constexpr auto kWebhookTimeout = std::chrono::seconds(10);
 
@@ -534,19 +533,6 @@ class RoomHandlers {
   net::HttpTransport& transport_;
 };
 
-json NotImplementedOperation(const std::string& summary, json parameters = json::array()) {
-  json op = {{"summary", summary + " (not implemented yet)"},
-             {"tags", {"rooms"}},
-             {"description", kIcsNotImplemented},
-             {"responses", {{"501", ErrorResponseDoc(kIcsNotImplemented)}}}};
-  if (!parameters.empty()) op["parameters"] = std::move(parameters);
-  return op;
-}
-
-http::Response NotImplemented(http::Request&) {
-  return http::Response::Detail(501, kIcsNotImplemented);
-}
-
 void Register(ApiRoutes& routes, ApiContext& context, net::HttpTransport& transport,
               const std::shared_ptr<net::HttpTransport>& owned_transport) {
   const auto platforms = context.platforms.Names();
@@ -660,21 +646,7 @@ void Register(ApiRoutes& routes, ApiContext& context, net::HttpTransport& transp
                 {"404", not_found}}}},
              bind(&RoomHandlers::TestWebhook));
 
-  // Reserved until the calendar issue: registered so clients get a clear 501, and documented.
-  routes.Add(http::Method::kPost, "/v1/rooms/{room_name}/ics/sync",
-             NotImplementedOperation("Sync the room's ICS calendar"), NotImplemented);
-  routes.Add(http::Method::kGet, "/v1/rooms/{room_name}/ics/status",
-             NotImplementedOperation("ICS sync status of the room"), NotImplemented);
-  routes.Add(http::Method::kGet, "/v1/rooms/{room_name}/meetings",
-             NotImplementedOperation("Calendar events of the room"), NotImplemented);
-  routes.Add(
-      http::Method::kGet, "/v1/rooms/{room_name}/meetings/upcoming",
-      NotImplementedOperation("Upcoming calendar events of the room",
-                              json::array({{{"name", "minutes_ahead"},
-                                            {"in", "query"},
-                                            {"required", false},
-                                            {"schema", {{"type", "integer"}, {"default", 120}}}}})),
-      NotImplemented);
+  RegisterCalendarRoutes(routes, context);
 }
 
 }  // namespace

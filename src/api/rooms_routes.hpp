@@ -1,6 +1,6 @@
 // Rooms under /v1 (reference §5.2, with the fixes of contract §4): list, get by id and by name,
-// create, partial update, delete, webhook test; the ICS and calendar-event endpoints are
-// registered as 501 placeholders until the calendar issue lands.
+// create, partial update, delete, webhook test; and the ICS and calendar-event endpoints of
+// api/calendar_routes.hpp, registered with them.
 //
 // Not here: /v1/rooms/{room_name}/meeting and /v1/rooms/{room_name}/meetings/active|{meeting_id}
 // (meetings routes).

@@ -18,6 +18,7 @@
 #include "api/recordings_routes.hpp"
 #include "api/rooms_routes.hpp"
 #include "api/routes.hpp"
+#include "api/search_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/transcript_edit_routes.hpp"
 #include "api/web_routes.hpp"
@@ -52,6 +53,20 @@ std::string Join(const std::vector<std::string>& items, const char* sep) {
 }
 
 }  // namespace
+
+void RemoveFilesOlderThan(const std::string& dir, std::chrono::seconds age) {
+  std::error_code ec;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - age;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec) && it->last_write_time(entry_ec) < cutoff && !entry_ec) {
+      std::filesystem::remove(it->path(), entry_ec);
+      if (!entry_ec)
+        spdlog::info("removed {}, a request body left by an earlier run", it->path().string());
+    }
+  }
+}
 
 Result<Config> LoadConfiguration(const std::string& env_file) {
   auto dotenv = ReadDotEnvFile(env_file);
@@ -123,6 +138,7 @@ int Serve(const Config& given_config) {
   api::RegisterTranscriptEditRoutes(routes, context, {notify_jobs, storages->ours.get()});
   api::RegisterMockCallRoutes(routes, context, router);
   api::RegisterWebApiRoutes(routes, context);
+  api::RegisterSearchRoutes(routes, context, {.public_mode = config.auth.public_mode});
   api::InstallWebUi(router, api::EmbeddedWebAssets());  // the web UI at / (after every route)
   // --- end routes ---
 
@@ -138,6 +154,11 @@ int Serve(const Config& given_config) {
   options.body_limit = config.http.body_limit_bytes;
   options.large_body_routes = {{api::kUploadRoute, api::kUploadBodyLimit},
                                {api::kMockRecordingRoute, kMaxMockRecordingBytes}};
+  // Their bodies stream to disk beside the files they become (a rename away for the mock).
+  // Bodies a crashed process left behind are removed once older than any request may take
+  // (other processes may share DATA_DIR and be receiving theirs now).
+  options.spool_dir = (std::filesystem::path(config.data_dir) / "spool").string();
+  RemoveFilesOlderThan(options.spool_dir, options.large_body_timeout * 2);
   options.header_timeout = std::chrono::seconds(config.http.request_timeout_seconds);
   options.idle_timeout = std::chrono::seconds(config.http.idle_timeout_seconds);
   options.shutdown_grace = std::chrono::seconds(config.http.shutdown_grace_seconds);

@@ -507,7 +507,7 @@ class DemoRun {
     for (const auto& r : found->value("results", json::array())) {
       if (r.value("id", "") != transcript_id_) continue;
       const auto snippets = r.value("search_snippets", json::array());
-      out = fmt::format("\"{}\" found in transcript {} (rank {:.2f}){}{}", query, transcript_id_,
+      out = fmt::format("\"{}\" found in transcript {} (rank {:.3g}){}{}", query, transcript_id_,
                         r.value("rank", 0.0), snippets.empty() ? "" : ": ",
                         snippets.empty() ? "" : snippets[0].get<std::string>());
       return true;

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "calendar/meetings.hpp"
+#include "calendar/sync.hpp"
 #include "pipeline/transcript_processor.hpp"
 #include "platforms/daily/daily_client.hpp"
 #include "platforms/mock/mock_client.hpp"
@@ -184,6 +186,73 @@ Status RetryFailed(const JobHandlerDeps& deps) {
   return Ok();
 }
 
+// calendar.sync_due (periodic): one calendar.sync_room job per ICS room that is due.
+Status QueueDueCalendars(const JobHandlerDeps& deps) {
+  const TimePoint now = deps.clock.Now();
+  auto due = calendar::RoomsDueForSync(deps.db, now);
+  if (!due) return Err(due.error());
+  auto session = deps.db.Acquire();
+  for (const auto& room_id : *due) {
+    store::NewJob job;
+    job.kind = std::string(store::job_kind::kCalendarSyncRoom);
+    job.payload_json = nlohmann::json{{"room_id", room_id}}.dump();
+    job.dedup_key = "calendar:" + room_id;
+    job.max_attempts = 1;  // the next due run is the retry
+    auto queued = store::JobRepository::EnqueueUnlessActive(session, job, now);
+    if (!queued) return Err(queued.error());
+  }
+  return Ok();
+}
+
+// calendar.sync_room {"room_id"}: calendar/sync.hpp, then the room's due meetings.
+Status SyncCalendar(const JobHandlerDeps& deps, const jobs::JobContext& job) {
+  const auto id = job.payload.find("room_id");
+  if (id == job.payload.end() || !id->is_string() || id->get<std::string>().empty()) {
+    return Err(Code::kInvalidArgument, "payload needs a \"room_id\" string");
+  }
+  calendar::FetchOptions fetch;
+  fetch.allowed_hosts = deps.config.download_allowed_hosts;
+  calendar::SafeIcsFetcher fetcher(fetch);
+  calendar::SyncOptions options;
+  options.ui_base_url = deps.config.http.ui_base_url;
+  auto result =
+      calendar::SyncRoomCalendar(deps.db, deps.clock, fetcher, options, id->get<std::string>());
+  if (!result) {
+    if (result.error().code == Code::kNotFound) return Ok();  // the room was deleted meanwhile
+    return Err(result.error());
+  }
+  if (result->status == "error") {
+    spdlog::warn("ICS sync of room {} failed: {}", id->get<std::string>(),
+                 result->error.value_or(""));
+    return Ok();  // recorded for ics/status; the stored events stay
+  }
+  if (result->status == "success") {
+    spdlog::info(
+        "ICS sync of room {}: {} event(s) in the window, {} for the room, {} created, "
+        "{} updated, {} deleted",
+        id->get<std::string>(), result->total_events, result->events_found, result->events_created,
+        result->events_updated, result->events_deleted);
+    calendar::PrecreateOptions pre;
+    pre.room_id = id->get<std::string>();
+    auto made = calendar::CreateUpcomingMeetings(deps.db, deps.clock, deps.platforms,
+                                                 deps.config.platforms, pre);
+    if (!made) return Err(made.error());
+  }
+  return Ok();
+}
+
+// calendar.precreate (periodic): meetings 7 minutes ahead of calendar events.
+Status PrecreateCalendarMeetings(const JobHandlerDeps& deps) {
+  auto made =
+      calendar::CreateUpcomingMeetings(deps.db, deps.clock, deps.platforms, deps.config.platforms);
+  if (!made) return Err(made.error());
+  if (!made->failures.empty()) {
+    return Err(Code::kUnavailable, std::to_string(made->failures.size()) +
+                                       " calendar meeting(s) could not be created (logged)");
+  }
+  return Ok();
+}
+
 }  // namespace
 
 void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
@@ -222,6 +291,15 @@ void RegisterJobHandlers(jobs::JobRunner& runner, const JobHandlerDeps& deps) {
   runner.Register(std::string(store::job_kind::kRetryFailed),
                   [deps](const jobs::JobContext&) { return RetryFailed(deps); });
   runner.AddPeriodic(std::string(store::job_kind::kRetryFailed), kRetryFailedInterval);
+  // Calendar (contract §8, reference §6.1): due ICS syncs every 60 s, meetings every 30 s.
+  runner.Register(std::string(store::job_kind::kCalendarSyncDue),
+                  [deps](const jobs::JobContext&) { return QueueDueCalendars(deps); });
+  runner.Register(std::string(store::job_kind::kCalendarSyncRoom),
+                  [deps](const jobs::JobContext& job) { return SyncCalendar(deps, job); });
+  runner.Register(std::string(store::job_kind::kCalendarPrecreate),
+                  [deps](const jobs::JobContext&) { return PrecreateCalendarMeetings(deps); });
+  runner.AddPeriodic(std::string(store::job_kind::kCalendarSyncDue), kCalendarSyncInterval);
+  runner.AddPeriodic(std::string(store::job_kind::kCalendarPrecreate), kCalendarPrecreateInterval);
 }
 
 jobs::JobRunnerOptions JobRunnerOptionsFrom(const Config& config, int threads) {

@@ -31,6 +31,9 @@ inline constexpr std::chrono::seconds kDeactivationInterval{60};
 // permanent failure is retried at most 7 times).
 inline constexpr std::chrono::hours kRetryFailedInterval{24};
 inline constexpr std::chrono::hours kRetryFailedWindow{24 * 7};
+// Calendar: due ICS syncs and meetings ahead of events (reference §6.1).
+inline constexpr std::chrono::seconds kCalendarSyncInterval{60};
+inline constexpr std::chrono::seconds kCalendarPrecreateInterval{30};
 
 // Registers the handler of every job kind (store::job_kind) this binary can run, and the
 // periodic jobs: the Daily presence sweep (every 30 s) and meeting deactivation (every 60 s).

@@ -286,6 +286,7 @@ Result<Config> LoadConfig(const EnvMap& env) {
   r.Int(c.database.pool_size, "DATABASE_POOL_SIZE", 1, 256);
 
   r.OneOf(c.auth.backend, "AUTH_BACKEND", {"none", "jwt"});
+  r.Bool(c.auth.public_mode, "PUBLIC_MODE");
   r.String(c.auth.jwt_public_key, "AUTH_JWT_PUBLIC_KEY");
   r.String(c.auth.jwt_audience, "AUTH_JWT_AUDIENCE");
   r.List(c.auth.admin_user_ids, "ADMIN_USER_IDS");
@@ -430,6 +431,7 @@ const std::vector<ConfigVariable>& ConfigVariables() {
       {"AUTH_JWT_PUBLIC_KEY", "", "PEM public key (text or file path) for AUTH_BACKEND=jwt"},
       {"AUTH_JWT_AUDIENCE", "", "required JWT audience"},
       {"ADMIN_USER_IDS", "", "comma list of users who may read GET /v1/jobs"},
+      {"PUBLIC_MODE", "false", "anonymous callers may search transcripts (else 401)"},
       {"DEFAULT_VIDEO_PLATFORM", "whereby|daily|mock",
        "platform of new rooms; default by configured keys"},
       {"DAILY_MIGRATION_ENABLED", "false", "route listed rooms' new meetings to Daily"},

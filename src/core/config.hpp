@@ -44,6 +44,8 @@ struct AuthConfig {
   // ADMIN_USER_IDS: users who may read instance-wide state (GET /v1/jobs). With
   // AUTH_BACKEND=none the local owner always may.
   std::vector<std::string> admin_user_ids;
+  // PUBLIC_MODE: anonymous callers may search transcripts (reference §5.5); off = 401.
+  bool public_mode = false;
 };
 
 struct DailyConfig {

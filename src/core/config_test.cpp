@@ -95,6 +95,15 @@ TEST(ConfigTest, JwtBackendNeedsKey) {
   EXPECT_NE(c.error().message.find("AUTH_JWT_PUBLIC_KEY"), std::string::npos);
 }
 
+TEST(ConfigTest, PublicModeIsOffUnlessSaidOtherwise) {
+  EXPECT_FALSE(LoadConfig({})->auth.public_mode);
+  EXPECT_TRUE(LoadConfig({{"PUBLIC_MODE", "true"}})->auth.public_mode);
+  EXPECT_FALSE(LoadConfig({{"PUBLIC_MODE", "false"}})->auth.public_mode);
+  auto bad = LoadConfig({{"PUBLIC_MODE", "sometimes"}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("PUBLIC_MODE"), std::string::npos) << bad.error().message;
+}
+
 TEST(ConfigTest, EmptyValueCountsAsUnset) {
   auto c = LoadConfig({{"PORT", ""}, {"DAILY_API_KEY", ""}});
   ASSERT_TRUE(c);

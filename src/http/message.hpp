@@ -37,6 +37,9 @@ struct Request {
   std::string query;        // raw query string without '?'
   std::vector<Header> headers;
   std::string body;
+  // The body's file when the server spooled it to disk (ServerOptions::spool_dir); empty when
+  // the body is in `body`.
+  std::string body_file;
   std::string remote_address;  // peer IP
   std::string request_id;      // X-Request-Id from the client if sane, else generated
   std::string route;           // matched route pattern, e.g. "/v1/rooms/{room_id}"; empty if none

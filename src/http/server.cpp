@@ -21,6 +21,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -30,6 +31,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -204,7 +206,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         remote_(std::move(remote)),
         connected_at_(SteadyClock::now()) {}
 
-  ~Session() { server_.RemoveSession(this); }
+  ~Session() {
+    DropSpool();
+    server_.RemoveSession(this);
+  }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -230,6 +235,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (server_.stopping_.load()) return Close();
     phase_ = Phase::kIdle;
     parser_.reset();
+    DropSpool();
     response_ = {};
     if (buffer_.size() > 0) {  // pipelined request already buffered
       request_deadline_ = SteadyClock::now() + server_.options_.header_timeout;
@@ -271,6 +277,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (parser_->is_done()) return HandleRequest();
     const auto& request = parser_->get();
     size_t limit = server_.options_.body_limit;
+    bool spool = false;
     if (!server_.options_.large_body_routes.empty()) {
       // File-taking routes get their own body limit and time, decided before the body is read.
       std::string_view target(request.target().data(), request.target().size());
@@ -280,12 +287,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       const auto large = server_.options_.large_body_routes.find(match.route);
       if (match.found() && large != server_.options_.large_body_routes.end()) {
         limit = large->second;
+        spool = !server_.options_.spool_dir.empty();
         stream_.expires_after(server_.options_.large_body_timeout);
       }
     }
     const auto declared = parser_->content_length();
     if (declared && *declared > limit) return SendError(413, "Request body too large");
     parser_->body_limit(static_cast<std::uint64_t>(limit));
+    if (spool && !StartSpool(limit)) return SendError(500, "Cannot store the request body");
     if (request.version() >= 11 && beast::iequals(request[bhttp::field::expect], "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        beast::bind_front_handler(&Session::OnContinueSent, shared_from_this()));
@@ -300,8 +309,54 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    if (file_parser_) {
+      bhttp::async_read(stream_, buffer_, *file_parser_,
+                        beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+      return;
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  // Moves the request (header read, no body yet) to a parser that writes its body into a new
+  // file of spool_dir. false (logged) when the file cannot be created.
+  bool StartSpool(size_t limit) {
+    std::error_code fs_ec;
+    std::filesystem::create_directories(server_.options_.spool_dir, fs_ec);
+    spool_path_ =
+        (std::filesystem::path(server_.options_.spool_dir) / ("body-" + NewUuid4())).string();
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(static_cast<std::uint64_t>(limit));
+    beast::error_code ec;
+    file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write_new, ec);
+    if (ec) {
+      spdlog::error("http: cannot create {} for a request body: {}", spool_path_, ec.message());
+      spool_path_.clear();
+      return false;
+    }
+    return true;
+  }
+
+  // Removes the spooled body file unless the handler moved it away; forgets the file parser.
+  void DropSpool() {
+    if (file_parser_) {
+      beast::error_code ec;
+      file_parser_->get().body().file().close(ec);
+    }
+    file_parser_.reset();
+    if (!spool_path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(spool_path_, ec);
+      spool_path_.clear();
+    }
+  }
+
+  // The header of the request being read, from whichever parser holds it (nullptr before one).
+  const bhttp::request_header<>* ParsedHeader() const {
+    if (file_parser_) return &file_parser_->get();
+    if (parser_) return &parser_->get();
+    return nullptr;
   }
 
   void OnBody(beast::error_code ec, size_t /*bytes*/) {
@@ -333,14 +388,15 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     std::string method = "OTHER";
     unsigned version = 11;
     Request request;  // what was parsed, for X-Request-Id and CORS
-    if (parser_) {
-      const auto& message = parser_->get();
+    if (const auto* header = ParsedHeader()) {
+      const auto& message = *header;
       method = MethodName(ParseMethod(ToString(message.method_string())));
       if (message.version() == 10) version = 10;
       for (const auto& field : message) {
         request.headers.push_back(Header{ToString(field.name_string()), ToString(field.value())});
       }
     }
+    DropSpool();  // a refused body is not kept
     const auto client_id = request.GetHeader("X-Request-Id");
     request.request_id =
         client_id && IsSaneRequestId(*client_id) ? std::string(*client_id) : NewUuid4();
@@ -353,7 +409,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void HandleRequest() {
     phase_ = Phase::kHandling;
-    auto& message = parser_->get();
+    const bhttp::request_header<>& message = *ParsedHeader();
 
     Request request;
     request.method_name = ToString(message.method_string());
@@ -370,12 +426,19 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : message) {
       request.headers.push_back(Header{ToString(field.name_string()), ToString(field.value())});
     }
-    request.body = std::move(message.body());
+    if (file_parser_) {
+      beast::error_code ec;
+      file_parser_->get().body().file().close(ec);
+      request.body_file = spool_path_;
+    } else {
+      request.body = std::move(parser_->get().body());
+    }
     request.remote_address = remote_;
     const auto client_id = request.GetHeader("X-Request-Id");
     request.request_id =
         client_id && IsSaneRequestId(*client_id) ? std::string(*client_id) : NewUuid4();
-    const bool keep_alive = message.keep_alive();
+    const bool keep_alive =
+        file_parser_ ? file_parser_->get().keep_alive() : parser_->get().keep_alive();
     const unsigned version = message.version();
     const bool head = request.method == Method::kHead;
 
@@ -395,6 +458,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         request.defer_hook = [this, sequence] { return MakeResponder(sequence); };
         bool deferred = false;
         response = Invoke(*match.handler, request, deferred);
+        DropSpool();  // the handler has moved the body file away, or it is not needed
         if (deferred) {
           // Answered by FinishDeferred, posted on this session's strand by the Responder — so
           // never before this function has returned.
@@ -596,6 +660,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Close() {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
+    DropSpool();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();
@@ -605,6 +670,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // Instead of parser_ once a large-body route's body is spooled to spool_path_.
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  std::string spool_path_;
   bhttp::response<bhttp::string_body> response_;  // kept alive while being written
   std::optional<Pending> deferred_;               // a request answered later (Request::Defer)
   uint64_t request_sequence_ = 0;

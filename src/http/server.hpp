@@ -30,6 +30,11 @@ struct ServerOptions {
   // request's body may take. Matched on the route the request resolves to.
   std::map<std::string, size_t> large_body_routes;
   std::chrono::seconds large_body_timeout{600};
+  // When set, the bodies of large_body_routes are streamed into a new file in this directory
+  // (created when missing) instead of memory: the handler gets Request::body_file (and an empty
+  // body). The file is removed once the handler returns, unless the handler moved it away first
+  // (rename it: put the directory on the same file system as where the files go).
+  std::string spool_dir;
   std::chrono::seconds header_timeout{30};  // a request must arrive completely within this
   std::chrono::seconds idle_timeout{60};    // keep-alive connections idle longer are closed
   std::chrono::seconds shutdown_grace{10};  // in-flight requests get this long after Stop()

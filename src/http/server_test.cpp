@@ -16,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -239,8 +240,18 @@ class ServerTest : public ::testing::Test {
     router_.Add(Method::kPost, "/echo", [](Request& r) {
       return Response::Json(200, nlohmann::json{{"size", r.body.size()}});
     });
-    router_.Add(Method::kPost, "/files/{name}", [](Request& r) {
-      return Response::Json(200, nlohmann::json{{"size", r.body.size()}});
+    router_.Add(Method::kPost, "/files/{name}", [this](Request& r) {
+      nlohmann::json out = {{"size", r.body.size()}, {"file", r.body_file}};
+      if (!r.body_file.empty()) {
+        std::ifstream in(r.body_file, std::ios::binary);
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        out["file_size"] = content.size();
+        out["file_ok"] = content == std::string(content.size(), 'x');
+        if (r.PathParam("name") == "keep") {  // a handler that moves the file away keeps it
+          std::filesystem::rename(r.body_file, kept_path_);
+        }
+      }
+      return Response::Json(200, out);
     });
     router_.Add(Method::kGet, "/whoami", [](Request& r) {
       return Response::Json(
@@ -340,6 +351,7 @@ class ServerTest : public ::testing::Test {
   std::shared_ptr<spdlog::logger> previous_logger_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   Router router_;
+  std::string kept_path_;  // where /files/keep moves its spooled body
   Metrics metrics_;
   std::unique_ptr<Server> server_;
   uint16_t port_ = 0;
@@ -609,6 +621,60 @@ TEST_F(ServerTest, LargeBodyRoutesHaveTheirOwnLimit) {
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+}
+
+// With spool_dir the large routes' bodies go to a file (never memory), removed after the
+// handler unless it moved the file; an oversized body leaves nothing behind.
+TEST_F(ServerTest, LargeBodiesAreSpooledToFiles) {
+  const std::filesystem::path spool =
+      std::filesystem::temp_directory_path() / ("reflector-spool-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(spool);
+  kept_path_ = (spool.parent_path() / ("reflector-kept-" + std::to_string(::getpid()))).string();
+  ServerOptions o = Options();
+  o.body_limit = 1 << 20;
+  o.large_body_routes = {{"/files/{name}", size_t{4} << 20}};
+  o.spool_dir = spool.string();
+  Start(o);
+  auto files_in_spool = [&] {
+    size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(spool, ec);
+         !ec && it != std::filesystem::directory_iterator(); ++it) {
+      ++n;
+    }
+    return n;
+  };
+  RawResponse big = Roundtrip(Post("/files/a", std::string(3 << 20, 'x')));
+  ASSERT_EQ(big.status, 200);
+  EXPECT_EQ(big.Json()["size"], 0);  // nothing in memory
+  EXPECT_EQ(big.Json()["file_size"], 3 << 20);
+  EXPECT_EQ(big.Json()["file_ok"], true);
+  EXPECT_THAT(big.Json()["file"].get<std::string>(), ::testing::StartsWith(spool.string()));
+  EXPECT_EQ(files_in_spool(), 0u);
+
+  RawResponse kept = Roundtrip(Post("/files/keep", std::string(100, 'x')));
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(std::filesystem::file_size(kept_path_), 100u);
+  std::filesystem::remove(kept_path_);
+
+  EXPECT_EQ(Roundtrip(Post("/files/a", std::string(5 << 20, 'x'))).status, 413);
+  // Chunked past the route's limit: refused while spooling, the partial file removed.
+  Conn c(port_);
+  std::string request = "POST /files/a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(size_t{256} * 1024, 'x');
+  for (int i = 0; i < 20; ++i) request += "40000\r\n" + chunk + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(c.Send(request));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  c.ShutdownWrite();
+  EXPECT_TRUE(c.WaitForClose());
+  EXPECT_EQ(files_in_spool(), 0u);
+  // Ordinary routes keep their bodies in memory.
+  RawResponse echo = Roundtrip(Post("/echo", "abc"));
+  EXPECT_EQ(echo.Json()["size"], 3);
+  std::filesystem::remove_all(spool);
 }
 
 TEST_F(ServerTest, ExpectContinue) {

@@ -118,6 +118,7 @@ struct Attempt {
   std::optional<int64_t> range_start;
   std::optional<int64_t> range_total;
   std::string content_type;
+  std::string etag;
   std::string location;
   bool body_started = false;
   bool body_ok = false;  // 200/206 body going to the file
@@ -145,6 +146,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     a->range_start.reset();
     a->range_total.reset();
     a->content_type.clear();
+    a->etag.clear();
     a->location.clear();
     const size_t sp = line.find(' ');
     if (sp != std::string_view::npos) {
@@ -160,6 +162,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     a->content_length = ParseInt(value);
   } else if (IEquals(name, "content-type")) {
     a->content_type = std::string(value.substr(0, 200));
+  } else if (IEquals(name, "etag")) {
+    a->etag = std::string(value.substr(0, 512));
   } else if (IEquals(name, "location")) {
     a->location = std::string(value.substr(0, 8192));
   } else if (IEquals(name, "content-range")) {
@@ -333,6 +337,9 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
     return Err(Code::kInternal, "could not create the download file",
                fmt::format("{}: {}", path, std::strerror(errno)));
   }
+  // Large writes: a 1 MiB stdio buffer and 512 KiB receive buffers (bench/download.sh: the
+  // default 4 KiB writes cost a sixth of curl's throughput in system time).
+  std::setvbuf(file.get(), nullptr, _IOFBF, size_t{1} << 20);
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Err(Code::kInternal, "libcurl initialisation failed");
 
@@ -384,6 +391,7 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024L);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "Reflector/1.0");
     if (base_headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, base_headers.get());
@@ -420,8 +428,16 @@ Result<DownloadResult> DownloadToFile(const std::string& url, const std::string&
       }
       result.bytes = on_disk;
       result.content_type = a.content_type;
+      result.etag = a.etag;
       result.attempts = transient_failures + 1;
       if (progress) progress(on_disk, on_disk);
+      return result;
+    }
+    if (rc == CURLE_OK && status == 304) {
+      // Only a conditional request (If-None-Match in options.headers) gets here.
+      result.not_modified = true;
+      result.etag = a.etag;
+      result.attempts = transient_failures + 1;
       return result;
     }
     if (rc == CURLE_OK && status >= 300 && status < 400 && status != 304) {

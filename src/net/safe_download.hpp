@@ -42,6 +42,8 @@ struct DownloadResult {
   std::string content_type;
   int attempts = 0;  // requests that carried body bytes or failed transiently, redirects excluded
   int redirects = 0;
+  std::string etag;           // the final response's ETag header, empty when none
+  bool not_modified = false;  // 304: the server confirmed the caller's If-None-Match; no body
 };
 
 // Progress: bytes on disk so far, total when known (else -1).

@@ -54,6 +54,13 @@ inline constexpr std::string_view kWherebySqsPoll = "whereby.sqs_poll";
 inline constexpr std::string_view kTranscriptProcess = "transcript.process";
 // Periodic (daily): failed recordings and transcripts of the last 7 days are processed again.
 inline constexpr std::string_view kRetryFailed = "transcripts.retry_failed";
+// {} ; periodic (60 s): queues kCalendarSyncRoom for every ICS room that is due (reference §6.6).
+inline constexpr std::string_view kCalendarSyncDue = "calendar.sync_due";
+// {"room_id": "..."}; dedup "calendar:<room_id>": one room's ICS sync, then its due meetings.
+inline constexpr std::string_view kCalendarSyncRoom = "calendar.sync_room";
+// {} ; periodic (30 s): meetings created 7 minutes ahead of calendar events
+// (calendar/meetings.hpp).
+inline constexpr std::string_view kCalendarPrecreate = "calendar.precreate";
 }  // namespace job_kind
 
 struct NewJob {

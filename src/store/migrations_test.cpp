@@ -51,16 +51,21 @@ class MigrationsTest : public DatabaseTest {
 TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value()) << status.error().ToString();
-  ASSERT_EQ(status->size(), 5u);
-  const std::vector<std::string> names = {"initial", "platform", "provider_tracking",
-                                          "webhook_events_and_jobs", "recording_pipeline"};
+  ASSERT_EQ(status->size(), 7u);
+  const std::vector<std::string> names = {"initial",
+                                          "platform",
+                                          "provider_tracking",
+                                          "webhook_events_and_jobs",
+                                          "recording_pipeline",
+                                          "transcript_search",
+                                          "calendar_sync"};
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
     EXPECT_EQ((*status)[i].name, names[i]);
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 5);
+  EXPECT_EQ(LatestSchemaVersion(), 7);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -68,7 +73,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 5);
+  EXPECT_EQ(*applied, 7);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -91,7 +96,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "5");
+  EXPECT_EQ((*count)[0][0], "7");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -108,8 +113,8 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 3);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(*rest, 5);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -117,7 +122,23 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 7);
+
+  auto calendar = MigrateDown(db(), 1);
+  ASSERT_TRUE(calendar.has_value()) << calendar.error().ToString();
+  EXPECT_EQ(*calendar, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_FALSE(TableExists("calendar_sync_state"));
+  EXPECT_TRUE(TableExists("calendar_event"));
+
+  auto search = MigrateDown(db(), 1);
+  ASSERT_TRUE(search.has_value()) << search.error().ToString();
+  EXPECT_EQ(*search, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_FALSE(TableExists("transcript_fts"));
+  EXPECT_FALSE(TableExists("transcript_search_doc"));
+  EXPECT_FALSE(ColumnExists("transcript", "search_vector_en"));
+  EXPECT_TRUE(ColumnExists("transcript", "change_seq"));
 
   auto pipeline = MigrateDown(db(), 1);
   ASSERT_TRUE(pipeline.has_value()) << pipeline.error().ToString();
@@ -155,7 +176,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 5);
+  EXPECT_EQ(*up, 7);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -163,7 +184,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 7);
   {
     auto session = db().Acquire();
     Room room;
@@ -173,7 +194,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 4).value_or(-1), 4);
+  ASSERT_EQ(MigrateDown(db(), 6).value_or(-1), 6);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -185,24 +206,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 5);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 7);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (6, 'from_the_future', :at)",
+                     "VALUES (8, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 6"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 8"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 6u);
-  EXPECT_EQ(status->back().version, 6);
+  ASSERT_EQ(status->size(), 8u);
+  EXPECT_EQ(status->back().version, 8);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -230,12 +251,12 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 5);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(total, 7);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "5");
+  EXPECT_EQ((*count)[0][0], "7");
 }
 
 // Contract §3.3: rows written before the platform column existed read as 'whereby', with no
@@ -261,7 +282,7 @@ TEST_P(MigrationsTest, RowsFromBeforeThePlatformColumnReadAsWhereby) {
   }
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value()) << rest.error().ToString();
-  EXPECT_EQ(*rest, 4);
+  EXPECT_EQ(*rest, 6);
 
   auto session = db().Acquire();
   auto room = RoomRepository::GetById(session, "room-1");

@@ -390,6 +390,210 @@ Migration RecordingPipeline() {
   return m;
 }
 
+// --- migration 6: transcript search (contract §8, reference §4.7 and §5.5) ---
+// Every writer of `transcript` is covered by the database itself, not by the repository:
+//  - change_seq: a new, strictly increasing number on every INSERT and UPDATE (PostgreSQL: the
+//    sequence transcript_change_seq from a BEFORE trigger; SQLite: a one-row counter bumped by
+//    AFTER triggers, since SQLite triggers cannot assign NEW).
+//  - the full-text index over title (A), long_summary (B) and the caption text of webvtt (C):
+//    PostgreSQL a generated tsvector column `search_vector_en` with a GIN index; SQLite a
+//    contentless FTS5 table `transcript_fts` kept in step by triggers (its rowid is the docid of
+//    `transcript_search_doc`, not transcript's implicit rowid, which VACUUM may renumber).
+// The caption text is computed in SQL on both engines, with the same rule as
+// store::WebVttPlainText (transcript_search.hpp): the lines of a cue after its timing line,
+// without a leading <v Name> tag, `</v>`, and with &lt; &gt; &nbsp; &amp; decoded, joined by
+// spaces. SQLite has no regular expressions or string split, so its lines come from json_each
+// over the text turned into a JSON array (backslashes are replaced by spaces first, so every
+// `\n` left in json_quote's output is a line break).
+
+// The SQLite expression of the caption text of `column` (e.g. NEW.webvtt).
+std::string SqliteWebVttText(const std::string& column) {
+  return R"sql((SELECT COALESCE(group_concat(txt, ' '), '') FROM (
+  SELECT key, value, trim(replace(replace(replace(replace(replace(
+      CASE WHEN substr(value, 1, 2) = '<v' AND instr(value, '>') > 0
+        THEN substr(value, instr(value, '>') + 1) ELSE value END,
+      '</v>', ''), '&lt;', '<'), '&gt;', '>'), '&nbsp;', ' '), '&amp;', '&')) AS txt,
+    max(CASE WHEN instr(value, '-->') > 0 THEN key END) OVER w AS last_timing,
+    max(CASE WHEN trim(value) = '' THEN key END) OVER w AS last_blank
+  FROM json_each('[' || replace(json_quote(replace(replace(COALESCE()sql" +
+         column + R"sql(, ''), '\', ' '), char(13), '')), '\n', '","') || ']')
+  WINDOW w AS (ORDER BY key ROWS UNBOUNDED PRECEDING)
+  ORDER BY key)
+ WHERE instr(value, '-->') = 0 AND txt <> '' AND last_timing IS NOT NULL
+   AND (last_blank IS NULL OR last_timing > last_blank)))sql";
+}
+
+std::string SqliteFtsValues(const std::string& row) {
+  return "(SELECT docid FROM transcript_search_doc WHERE transcript_id = " + row +
+         ".id), COALESCE(" + row + ".title, ''), COALESCE(" + row + ".long_summary, ''), " +
+         SqliteWebVttText(row + ".webvtt");
+}
+
+Migration TranscriptSearch() {
+  Migration m;
+  m.version = 6;
+  m.name = "transcript_search";
+  m.up = {
+      // --- PostgreSQL ---
+      Only(kPostgres, "CREATE SEQUENCE transcript_change_seq"),
+      Only(kPostgres, R"sql(
+UPDATE transcript SET change_seq = s.seq FROM (
+  SELECT id, nextval('transcript_change_seq') AS seq FROM (
+    SELECT id FROM transcript ORDER BY change_seq, created_at, id) o) s
+WHERE transcript.id = s.id)sql"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION transcript_next_change_seq() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.change_seq := nextval('transcript_change_seq');
+  RETURN NEW;
+END
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE TRIGGER transcript_change_seq BEFORE INSERT OR UPDATE ON transcript
+FOR EACH ROW EXECUTE FUNCTION transcript_next_change_seq())sql"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION reflector_webvtt_text(vtt TEXT) RETURNS TEXT
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT COALESCE(string_agg(txt, ' ' ORDER BY n), '') FROM (
+  SELECT n, line, btrim(replace(replace(replace(replace(replace(
+      CASE WHEN left(line, 2) = '<v' AND strpos(line, '>') > 0
+        THEN substr(line, strpos(line, '>') + 1) ELSE line END,
+      '</v>', ''), '&lt;', '<'), '&gt;', '>'), '&nbsp;', ' '), '&amp;', '&'), ' ') AS txt,
+    max(CASE WHEN strpos(line, '-->') > 0 THEN n END) OVER w AS last_timing,
+    max(CASE WHEN btrim(line, ' ') = '' THEN n END) OVER w AS last_blank
+  FROM regexp_split_to_table(replace(COALESCE(vtt, ''), E'\r', ''), E'\n')
+    WITH ORDINALITY AS l(line, n)
+  WINDOW w AS (ORDER BY n ROWS UNBOUNDED PRECEDING)) s
+WHERE strpos(line, '-->') = 0 AND txt <> '' AND last_timing IS NOT NULL
+  AND (last_blank IS NULL OR last_timing > last_blank)
+$$)sql"),
+      Only(kPostgres, R"sql(
+ALTER TABLE transcript ADD COLUMN search_vector_en tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
+  setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
+  setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')) STORED)sql"),
+      Only(kPostgres,
+           "CREATE INDEX idx_transcript_search_vector_en ON transcript "
+           "USING GIN (search_vector_en)"),
+      // --- SQLite ---
+      Only(kSqlite, R"sql(
+CREATE TABLE transcript_change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+))sql"),
+      Only(kSqlite, R"sql(
+UPDATE transcript SET change_seq = (
+  SELECT COUNT(*) FROM transcript o WHERE o.rowid <= transcript.rowid))sql"),
+      Only(kSqlite,
+           "INSERT INTO transcript_change_counter (id, value) "
+           "SELECT 1, COALESCE(MAX(change_seq), 0) FROM transcript"),
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_change_seq_insert AFTER INSERT ON transcript
+BEGIN
+  UPDATE transcript_change_counter SET value = value + 1 WHERE id = 1;
+  UPDATE transcript SET change_seq = (SELECT value FROM transcript_change_counter WHERE id = 1)
+   WHERE rowid = NEW.rowid;
+END)sql"),
+      // The inner UPDATE changes change_seq, so it does not fire this trigger again.
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_change_seq_update AFTER UPDATE ON transcript
+FOR EACH ROW WHEN NEW.change_seq IS OLD.change_seq
+BEGIN
+  UPDATE transcript_change_counter SET value = value + 1 WHERE id = 1;
+  UPDATE transcript SET change_seq = (SELECT value FROM transcript_change_counter WHERE id = 1)
+   WHERE rowid = NEW.rowid;
+END)sql"),
+      Only(kSqlite, R"sql(
+CREATE TABLE transcript_search_doc (
+  docid INTEGER PRIMARY KEY,
+  transcript_id TEXT NOT NULL UNIQUE
+))sql"),
+      Only(kSqlite, R"sql(
+CREATE VIRTUAL TABLE transcript_fts USING fts5(
+  title, long_summary, webvtt_text,
+  content = '', tokenize = 'porter unicode61 remove_diacritics 2'
+))sql"),
+      Only(kSqlite, "INSERT INTO transcript_search_doc (transcript_id) SELECT id FROM transcript"),
+      Only(kSqlite, "INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) SELECT " +
+                        SqliteFtsValues("t") + " FROM transcript t"),
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_fts_insert AFTER INSERT ON transcript
+BEGIN
+  INSERT INTO transcript_search_doc (transcript_id) VALUES (NEW.id);
+  INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) VALUES ()sql" +
+                        SqliteFtsValues("NEW") + R"sql();
+END)sql"),
+      // A contentless FTS5 row is deleted by giving its old values again, computed the same way.
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_fts_update AFTER UPDATE OF id, title, long_summary, webvtt ON transcript
+FOR EACH ROW WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title
+  OR OLD.long_summary IS NOT NEW.long_summary OR OLD.webvtt IS NOT NEW.webvtt
+BEGIN
+  INSERT INTO transcript_fts (transcript_fts, rowid, title, long_summary, webvtt_text)
+    VALUES ('delete', )sql" +
+                        SqliteFtsValues("OLD") + R"sql();
+  UPDATE transcript_search_doc SET transcript_id = NEW.id WHERE transcript_id = OLD.id;
+  INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) VALUES ()sql" +
+                        SqliteFtsValues("NEW") + R"sql();
+END)sql"),
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_fts_delete AFTER DELETE ON transcript
+BEGIN
+  INSERT INTO transcript_fts (transcript_fts, rowid, title, long_summary, webvtt_text)
+    VALUES ('delete', )sql" +
+                        SqliteFtsValues("OLD") + R"sql();
+  DELETE FROM transcript_search_doc WHERE transcript_id = OLD.id;
+END)sql"),
+  };
+  m.down = {
+      Only(kSqlite, "DROP TRIGGER transcript_fts_delete"),
+      Only(kSqlite, "DROP TRIGGER transcript_fts_update"),
+      Only(kSqlite, "DROP TRIGGER transcript_fts_insert"),
+      Only(kSqlite, "DROP TABLE transcript_fts"),
+      Only(kSqlite, "DROP TABLE transcript_search_doc"),
+      Only(kSqlite, "DROP TRIGGER transcript_change_seq_update"),
+      Only(kSqlite, "DROP TRIGGER transcript_change_seq_insert"),
+      Only(kSqlite, "DROP TABLE transcript_change_counter"),
+      Only(kPostgres, "DROP INDEX idx_transcript_search_vector_en"),
+      Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_vector_en"),
+      Only(kPostgres, "DROP FUNCTION reflector_webvtt_text(TEXT)"),
+      Only(kPostgres, "DROP TRIGGER transcript_change_seq ON transcript"),
+      Only(kPostgres, "DROP FUNCTION transcript_next_change_seq()"),
+      Only(kPostgres, "DROP SEQUENCE transcript_change_seq"),
+  };
+  return m;
+}
+
+// Contract §8 (calendar): what the last ICS sync of a room left (its error shown by ics/status
+// while the stored events stay), the HTTP validator, and one pre-created meeting per calendar
+// event whichever process creates it.
+Migration CalendarSync() {
+  Migration m;
+  m.version = 7;
+  m.name = "calendar_sync";
+  m.up = {
+      Both(R"sql(
+CREATE TABLE calendar_sync_state (
+  room_id TEXT PRIMARY KEY REFERENCES room (id) ON DELETE CASCADE,
+  last_status TEXT NOT NULL,
+  last_error TEXT,
+  last_attempt_at {TIMESTAMP},
+  http_etag TEXT,
+  content_hash TEXT,
+  body TEXT
+))sql"),
+      Both("CREATE UNIQUE INDEX idx_meeting_calendar_event_once ON meeting (calendar_event_id) "
+           "WHERE calendar_event_id IS NOT NULL"),
+  };
+  m.down = {
+      Both("DROP INDEX idx_meeting_calendar_event_once"),
+      Both("DROP TABLE calendar_sync_state"),
+  };
+  return m;
+}
+// --- end migration 6 ---
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -401,7 +605,8 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      Initial(), Platform(), ProviderTracking(), WebhookEventsAndJobs(), RecordingPipeline(),
+      Initial(),           Platform(),         ProviderTracking(), WebhookEventsAndJobs(),
+      RecordingPipeline(), TranscriptSearch(), CalendarSync(),
   };
   return migrations;
 }

@@ -58,7 +58,8 @@ constexpr std::string_view kListWhere =
     "AND (CAST(:room_id AS TEXT) IS NULL OR t.room_id = :room_id2) "
     "AND (CAST(:source_kind AS TEXT) IS NULL OR t.source_kind = :source_kind2) "
     "AND (CAST(:term AS TEXT) IS NULL OR LOWER(COALESCE(t.title, t.name)) LIKE :term2 "
-    "ESCAPE '\\')";
+    "ESCAPE '\\') "
+    "AND (CAST(:change_seq_from AS BIGINT) IS NULL OR t.change_seq > :change_seq_from2)";
 
 constexpr std::string_view kDeleteRecordingOf =
     "DELETE FROM recording WHERE id = (SELECT recording_id FROM transcript WHERE id = :id)";
@@ -181,7 +182,9 @@ Result<std::pair<std::vector<TranscriptListing>, int64_t>> TranscriptRepository:
         .OptText("source_kind", filter.source_kind)
         .OptText("source_kind2", filter.source_kind)
         .OptText("term", term)
-        .OptText("term2", term);
+        .OptText("term2", term)
+        .OptInt("change_seq_from", filter.change_seq_from)
+        .OptInt("change_seq_from2", filter.change_seq_from);
     return p;
   };
   auto count = Query(session, "SELECT COUNT(*)" + std::string(kListWhere), params(), 1);
@@ -197,7 +200,9 @@ Result<std::pair<std::vector<TranscriptListing>, int64_t>> TranscriptRepository:
       "t.upload_next_chunk, t.change_seq, r.name";
   auto rows = Query(session,
                     "SELECT " + columns + std::string(kListWhere) +
-                        " ORDER BY t.created_at DESC, t.id LIMIT :limit OFFSET :offset",
+                        (filter.sort_by_change_seq ? " ORDER BY t.change_seq, t.id"
+                                                   : " ORDER BY t.created_at DESC, t.id") +
+                        " LIMIT :limit OFFSET :offset",
                     p, kColumns + 1);
   if (!rows) return Err(std::move(rows.error()));
   std::vector<TranscriptListing> out;

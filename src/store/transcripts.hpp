@@ -52,6 +52,8 @@ struct TranscriptFilter {
   std::optional<std::string> room_id;
   std::optional<std::string> source_kind;
   std::optional<std::string> search_term;  // case-insensitive substring of the title or name
+  std::optional<int64_t> change_seq_from;  // only change_seq > this
+  bool sort_by_change_seq = false;         // change_seq ascending (sync clients) instead of newest
 };
 
 // PATCH /v1/transcripts/{id} (reference §5.5): the fields present are written, the others kept.

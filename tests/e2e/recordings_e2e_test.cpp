@@ -19,6 +19,7 @@
 #include "core/time_format.hpp"
 #include "fakes/fake_daily_server.hpp"
 #include "fakes/fake_file_server.hpp"
+#include "fakes/fake_openai_transcription_server.hpp"
 #include "fakes/fake_s3_server.hpp"
 #include "fakes/fake_sqs_server.hpp"
 #include "platforms/daily/daily_signature.hpp"
@@ -239,7 +240,29 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
                       body, "application/json");
   }
 
+  // Posts the speech fixture as the mock room's recording and returns its transcript id once the
+  // recording is ready.
+  std::string RecordSpeech(const std::string& room) {
+    const std::string meeting = MockMeeting(room);
+    auto posted = api().Post("/v1/mock/rooms/" + room + "/recording", Fixtures::Get().speech_webm,
+                             "audio/webm");
+    EXPECT_TRUE(posted && posted->status == 202) << (posted ? posted->body : "");
+    const json recs = WaitForRecordings(meeting, 1);
+    if (recs.size() != 1 || !recs[0]["transcript_id"].is_string()) {
+      ADD_FAILURE() << recs.dump();
+      return "";
+    }
+    return recs[0]["transcript_id"];
+  }
+
+  std::map<std::string, std::string> OpenAiEnv() {
+    return {{"TRANSCRIPT_BACKEND", "openai"},
+            {"TRANSCRIPT_URL", openai_.url()},
+            {"TRANSCRIPT_API_KEY", "sk-test-key"}};
+  }
+
   fakes::FakeDailyServer daily_;
+  fakes::FakeOpenAiTranscriptionServer openai_{{"sk-test-key"}};
   fakes::FakeFileServer files_;
   fakes::FakeS3Server s3_{S3Options()};
   std::unique_ptr<ReflectorServer> server_;
@@ -476,6 +499,72 @@ TEST_P(RecordingsE2E, ReprocessRunsTheRecordingAgainFromItsSource) {
   EXPECT_EQ(api().Get("/v1/transcripts/" + id + "/audio/mp3")->status, 200);
 }
 
+// The openai backend through the real binary: a 500 is retried by the job queue and the retry's
+// words land; the request carries the contract's fields and the key.
+TEST_P(RecordingsE2E, OpenAiBackendServerErrorIsRetriedThenTranscribed) {
+  openai_.PushStatus(500);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-ok");
+  const json t = WaitForTranscript(id, "json", 90s);
+  ASSERT_EQ(t["status"], "ended") << t.dump() << server_->Output();
+  ASSERT_FALSE(t["transcript"].empty()) << t.dump();
+  EXPECT_THAT(t["transcript"][0]["text"].get<std::string>(), ::testing::StartsWith("word0"));
+  const auto requests = openai_.requests();
+  ASSERT_EQ(requests.size(), 2u);  // the 500, then the retry
+  EXPECT_EQ(requests[1].authorization, "Bearer sk-test-key");
+  EXPECT_EQ(requests[1].fields.at("model"), "whisper-1");
+  EXPECT_EQ(requests[1].fields.at("response_format"), "verbose_json");
+  EXPECT_TRUE(requests[1].wav_valid);
+  EXPECT_NEAR(requests[1].wav_seconds, 3.0, 2.0);
+}
+
+// A refused key is permanent: one request, the transcript in `error` saying why, no retry storm.
+TEST_P(RecordingsE2E, OpenAiBackendRefusingTheKeyFailsTheTranscriptOnce) {
+  openai_.PushStatus(401);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-401");
+  const json t = WaitForTranscript(id, "text", 60s);
+  EXPECT_EQ(t["status"], "error") << t.dump();
+  ASSERT_TRUE(t["error"].is_string()) << t.dump();
+  EXPECT_THAT(t["error"].get<std::string>(), ::testing::HasSubstr("401"));
+  EXPECT_EQ(t["error"].get<std::string>().find("sk-test-key"), std::string::npos);
+  EXPECT_EQ(openai_.request_count(), 1u);
+}
+
+// A transcript deleted while the backend is still working on it: the job ends quietly when the
+// answer comes, nothing is recreated, the server stays healthy.
+TEST_P(RecordingsE2E, TranscriptDeletedWhileProcessing) {
+  openai_.PushHang(3s);
+  Start(OpenAiEnv());
+  const std::string id = RecordSpeech("openai-deleted");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (openai_.request_count() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(openai_.request_count(), 1u) << server_->Output();
+  auto deleted = api().Delete("/v1/transcripts/" + id);
+  ASSERT_TRUE(deleted && deleted->status == 200) << (deleted ? deleted->body : "");
+  // The job finishes (the hang ends after 3 s) without recreating anything.
+  json jobs;
+  const auto job_deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < job_deadline) {
+    jobs = json::parse(api().Get("/v1/jobs?kind=transcript.process")->body);
+    bool settled = !jobs["items"].empty();
+    for (const auto& j : jobs["items"]) {
+      settled = settled && j["status"] != "queued" && j["status"] != "running";
+    }
+    if (settled) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(jobs["items"].empty()) << jobs.dump();
+  for (const auto& j : jobs["items"]) {
+    EXPECT_TRUE(j["status"] == "dead" || j["status"] == "succeeded") << jobs.dump();
+  }
+  EXPECT_EQ(api().Get("/v1/transcripts/" + id)->status, 404);
+  EXPECT_EQ(api().Get("/health")->status, 200);
+  EXPECT_EQ(json::parse(api().Get("/v1/transcripts")->body)["total"], 0);
+}
+
 TEST_P(RecordingsE2E, MockRecordingBadInputFailsWithItsReason) {
   Start();
   const std::string meeting = MockMeeting("badroom");
@@ -559,6 +648,140 @@ TEST_P(RecordingsE2E, DailyCloudRecordingIsDownloadedThroughTheAccessLink) {
       << recs.dump();
 }
 
+// Contract §6 / reference §6.4: a recording no webhook announced is found by the Daily
+// recordings poll (rows with nulls and odd statuses are skipped, not fatal), processed once,
+// and a late webhook for it changes nothing.
+TEST_P(RecordingsE2E, DailyRecordingsPollFindsWhatNoWebhookAnnounced) {
+  files_.AddFile("/polled.mp4", Fixtures::Get().speech_mp4, "video/mp4");
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  daily_.AddRecording({{"id", "rec-polled"},
+                       {"room_name", "daily-20260102120000"},
+                       {"start_ts", now - 60},
+                       {"status", "finished"},
+                       {"duration", 3},
+                       {"type", nullptr},
+                       {"s3key", "dom/daily-20260102120000/polled.mp4"},
+                       {"test_download_link", files_.Url("/polled.mp4")}});
+  // Still recording, and a row with nulls everywhere: both skipped.
+  daily_.AddRecording({{"id", "rec-in-progress"},
+                       {"room_name", "daily-20260102120000"},
+                       {"start_ts", now - 10},
+                       {"status", "in-progress"},
+                       {"duration", nullptr}});
+  daily_.AddRecording({{"id", "rec-nulls"},
+                       {"room_name", nullptr},
+                       {"start_ts", nullptr},
+                       {"status", nullptr},
+                       {"duration", nullptr}});
+  Start({{"DAILY_RECORDINGS_POLL_SECONDS", "1"}});
+  SeedProviderMeeting("m-polled", "daily", "daily-20260102120000", "daily-room-2");
+  const json recs = WaitForRecordings("m-polled", 1);
+  ASSERT_EQ(recs.size(), 1u) << recs.dump();
+  EXPECT_EQ(recs[0]["status"], "ready") << recs.dump();
+  EXPECT_EQ(recs[0]["type"], "cloud");
+  ASSERT_TRUE(recs[0]["transcript_id"].is_string());
+  EXPECT_EQ(WaitForTranscript(recs[0]["transcript_id"])["status"], "ended");
+  EXPECT_GE(daily_.requests(fakes::kDailyListRecordings).size(), 1u);
+
+  // The webhook arrives late: the same recording, not a second one.
+  auto late = PostDaily(
+      R"({"version":"1.0.0","type":"recording.ready-to-download","id":"late-1","payload":)"
+      R"({"type":"cloud","recording_id":"rec-polled","room_name":"daily-20260102120000",)"
+      R"("start_ts":)" +
+      std::to_string(now - 60) +
+      R"(,"status":"finished","duration":3,"s3_key":"dom/daily-20260102120000/polled.mp4"},)"
+      R"("event_ts":1})");
+  ASSERT_TRUE(late && late->status == 200) << (late ? late->body : "");
+  // Wait until at least one more poll ran after the webhook, then count again.
+  const size_t polls = daily_.requests(fakes::kDailyListRecordings).size();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (daily_.requests(fakes::kDailyListRecordings).size() < polls + 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(daily_.requests(fakes::kDailyListRecordings).size(), polls + 2);
+  const json after = WaitForRecordings("m-polled", 1);
+  EXPECT_EQ(after.size(), 1u) << after.dump();
+  EXPECT_EQ(daily_.requests(fakes::kDailyAccessLink).size(), 1u);
+}
+
+// The safe downloader's refusals through the binary (contract §7.3), each a failed recording
+// with its reason after one attempt; a dropped connection is resumed with Range and succeeds.
+TEST_P(RecordingsE2E, DailyCloudDownloadRefusalsAndResume) {
+  const std::string& mp4 = Fixtures::Get().speech_mp4;
+  files_.AddFile("/composed.mp4", mp4, "video/mp4");
+  files_.AddFile("/big.wav", Fixtures::Get().long_wav, "audio/wav");
+  files_.AddFile("/dropped.mp4", mp4, "video/mp4");
+  files_.AddFault("/dropped.mp4", fakes::FakeFileServer::DropAfter(1000));
+  files_.AddFile("/gone.mp4", mp4, "video/mp4");
+  files_.AddFault("/gone.mp4", fakes::FakeFileServer::Status(404));
+  const std::string port = std::to_string(files_.port());
+  files_.AddFile("/hop.mp4", mp4, "video/mp4");
+  files_.AddFault("/hop.mp4",
+                  fakes::FakeFileServer::Redirect("http://127.0.0.2:" + port + "/composed.mp4"));
+  const std::map<std::string, std::string> links = {
+      {"rec-big", files_.Url("/big.wav")},
+      {"rec-dropped", files_.Url("/dropped.mp4")},
+      {"rec-gone", files_.Url("/gone.mp4")},
+      {"rec-hop", files_.Url("/hop.mp4")},
+      {"rec-mapped", "http://[::ffff:127.0.0.2]:" + port + "/composed.mp4"}};
+  for (const auto& [id, link] : links) {
+    daily_.AddRecording({{"id", id},
+                         {"room_name", "daily-20260103120000"},
+                         {"status", "finished"},
+                         {"duration", 3},
+                         {"test_download_link", link}});
+  }
+  Start({{"MAX_RECORDING_BYTES", "1000000"}});
+  SeedProviderMeeting("m-refusals", "daily", "daily-20260103120000", "daily-room-3");
+  int n = 0;
+  for (const auto& [id, link] : links) {
+    const std::string body =
+        R"({"version":"1.0.0","type":"recording.ready-to-download","id":"ev-)" +
+        std::to_string(++n) + R"(","payload":{"type":"cloud","recording_id":")" + id +
+        R"(","room_name":"daily-20260103120000","start_ts":)" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        R"(,"status":"finished","duration":3,"s3_key":"dom/x.mp4"},"event_ts":1})";
+    auto r = PostDaily(body);
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  }
+  const json recs = WaitForRecordings("m-refusals", links.size(), 90s);
+  ASSERT_EQ(recs.size(), links.size()) << recs.dump();
+  std::vector<std::string> errors;
+  int ready = 0;
+  for (const auto& r : recs) {
+    if (r["status"] == "ready") ++ready;
+    if (r["error"].is_string()) errors.push_back(r["error"]);
+  }
+  EXPECT_EQ(ready, 1) << recs.dump();  // the dropped download, resumed
+  using ::testing::HasSubstr;
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("recording too large"))) << recs.dump();
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("HTTP 404"))) << recs.dump();
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("download refused: private address 127.0.0.2")))
+      << recs.dump();
+  EXPECT_EQ(std::count_if(errors.begin(), errors.end(),
+                          [](const std::string& e) {
+                            return e.find("download refused: private address") != std::string::npos;
+                          }),
+            2)
+      << recs.dump();
+  // Refusals are not retried: one request each for the 404 and the redirect.
+  int gone = 0, hop = 0, dropped_ranged = 0;
+  for (const auto& req : files_.requests()) {
+    if (req.path == "/gone.mp4") ++gone;
+    if (req.path == "/hop.mp4") ++hop;
+    if (req.path == "/dropped.mp4" && !req.range.empty()) ++dropped_ranged;
+  }
+  EXPECT_EQ(gone, 1);
+  EXPECT_EQ(hop, 1);
+  EXPECT_GE(dropped_ranged, 1);  // resumed with Range
+  EXPECT_EQ(api().Get("/health")->status, 200);
+}
+
 TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
   const std::string p1 = "11111111-1111-4111-8111-111111111111";
   const std::string p2 = "22222222-2222-4222-8222-222222222222";
@@ -569,7 +792,7 @@ TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
                          "-cam-audio-" + std::to_string(start + 4000);
   s3_.PutObject("daily-bucket", k1, Fixtures::Get().speech_webm);
   s3_.PutObject("daily-bucket", k2, Fixtures::Get().tone_webm);
-  Start();
+  Start(OpenAiEnv());  // words from the fake backend, so each track's words can be checked
   SeedProviderMeeting("m-raw", "daily", "daily-20260101120000", "daily-room-id");
   {
     auto session = db_->Acquire();
@@ -599,6 +822,25 @@ TEST_P(RecordingsE2E, DailyRawTracksArePlacedAndNamed) {
   ASSERT_EQ(participants.size(), 2u);
   EXPECT_EQ(participants[0]["name"], "Alice");
   EXPECT_EQ(participants[1]["name"], "Speaker 2");
+  // One speaker per track, words in meeting time: Alice's speech from 0.1 s, the tone track's
+  // one word from 4 s (the fake answers a word per stretch of sound, in the track's own time).
+  const json segments =
+      WaitForTranscript(recs[0]["transcript_id"].get<std::string>(), "json")["transcript"];
+  ASSERT_TRUE(segments.is_array() && !segments.empty()) << segments.dump();
+  bool alice = false, second = false;
+  for (const auto& seg : segments) {
+    if (seg["speaker_name"] == "Alice") {
+      alice = true;
+      EXPECT_GE(seg["start"].get<double>(), 0.1);
+      EXPECT_LT(seg["start"].get<double>(), 4.0);
+    } else if (seg["speaker_name"] == "Speaker 2") {
+      second = true;
+      EXPECT_NEAR(seg["start"].get<double>(), 4.0, 0.3) << segments.dump();
+      EXPECT_NEAR(seg["end"].get<double>(), 6.0, 0.3) << segments.dump();
+    }
+  }
+  EXPECT_TRUE(alice && second) << segments.dump();
+  EXPECT_EQ(openai_.request_count(), 2u);  // one request per track
 }
 
 TEST_P(RecordingsE2E, WherebyRecordingComesFromTheWherebyBucket) {

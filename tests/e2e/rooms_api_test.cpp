@@ -613,20 +613,23 @@ TEST_P(RoomsApiTest, WebhookTestReportsMissingRefusedAndUnreachableTargets) {
   EXPECT_EQ(missing->status, 404);
 }
 
-TEST_P(RoomsApiTest, CalendarEndpointsAreReservedWith501) {
+// The calendar routes themselves: tests/e2e/calendar_e2e_test.cpp.
+TEST_P(RoomsApiTest, CalendarEndpointsOfARoomWithoutIcs) {
   CreateRoom({{"name", "cal"}});
-  const json expected = {
-      {"detail", "Not implemented yet: ICS sync arrives with the calendar issue"}};
   auto sync = client().Post("/v1/rooms/cal/ics/sync", "", "application/json");
   ASSERT_TRUE(sync);
-  EXPECT_EQ(sync->status, 501);
-  EXPECT_EQ(Body(sync), expected);
-  for (const std::string path :
-       {"/v1/rooms/cal/ics/status", "/v1/rooms/cal/meetings", "/v1/rooms/cal/meetings/upcoming"}) {
+  EXPECT_EQ(sync->status, 400);
+  EXPECT_EQ(Body(sync), json({{"detail", "ICS not configured for this room"}}));
+  auto status = client().Get("/v1/rooms/cal/ics/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+  EXPECT_EQ(Body(status)["status"], "disabled");
+  EXPECT_EQ(Body(status)["events_count"], 0);
+  for (const std::string path : {"/v1/rooms/cal/meetings", "/v1/rooms/cal/meetings/upcoming"}) {
     auto res = client().Get(path);
     ASSERT_TRUE(res);
-    EXPECT_EQ(res->status, 501) << path;
-    EXPECT_EQ(Body(res), expected) << path;
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(Body(res), json::array()) << path;
   }
 }
 
@@ -643,7 +646,8 @@ TEST_P(RoomsApiTest, OpenApiDocumentsTheRoomsRoutes) {
   EXPECT_TRUE(paths["/v1/rooms/{room_id}"].contains("delete"));
   EXPECT_TRUE(paths["/v1/rooms/name/{room_name}"].contains("get"));
   EXPECT_TRUE(paths["/v1/rooms/{room_id}/webhook/test"].contains("post"));
-  EXPECT_TRUE(paths["/v1/rooms/{room_name}/ics/sync"]["post"]["responses"].contains("501"));
+  EXPECT_TRUE(paths["/v1/rooms/{room_name}/ics/sync"]["post"]["responses"].contains("403"));
+  EXPECT_TRUE(paths["/v1/rooms/{room_name}/meetings/upcoming"].contains("get"));
   EXPECT_EQ(doc["components"]["schemas"]["CreateRoom"]["required"], json({"name"}));
 }
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Latency of GET /v1/transcripts/search (issue 12, contract §8) on SQLite and PostgreSQL:
+# bench/search_seed writes COUNT synthetic transcripts of WORDS caption words each (fixed seed,
+# Zipf over 5 000 pseudo-words; see bench/search_seed.cpp) straight through the store, then
+# `reflector serve` (AUTH_BACKEND=none, so every transcript is the caller's) answers wrk
+# (1 thread, CONNECTIONS connections, SECONDS per query) for:
+#   common   the most frequent word (in every transcript, ~11% of all words)
+#   mid      the 100th most frequent word (in every transcript, a few times each)
+#   rare     "xylophone" (in 1 transcript of 1 000)
+#   phrase   "w0 w1" as a quoted phrase (the two most frequent words next to each other)
+#   or       xylophone OR the 1000th word
+#   none     no q: the newest 20, rank 1
+# and prints wrk's latency percentiles. PostgreSQL runs on a throwaway server
+# (scripts/pg-test-server). Usage:
+#   [COUNT=10000] [WORDS=5000] [SECONDS=10] [CONNECTIONS=1] bench/search.sh [BUILD_DIR] [sqlite|postgres|both]
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+which_db=${2:-both}
+count=${COUNT:-10000}
+words=${WORDS:-5000}
+secs=${SECONDS_PER_QUERY:-10}
+conns=${CONNECTIONS:-1}
+root=$(cd "$(dirname "$0")/.." && pwd)
+for tool in wrk python3 curl; do
+  command -v "$tool" >/dev/null || { echo "search.sh: $tool is not installed" >&2; exit 1; }
+done
+dir=$(mktemp -d)
+chmod 755 "$dir"
+pids=()
+pg_dir=""
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -n "$pg_dir" ]] && "$root/scripts/pg-test-server" stop "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+
+run() {
+  local backend=$1 url=$2
+  echo "== $backend: seeding $count transcripts x $words words"
+  local t0=$SECONDS
+  read -r w0 w1 w99 w999 _ < <("$build/bench/search_seed" "$url" "$count" "$words" local-owner 2>/dev/null)
+  echo "   seeded in $((SECONDS - t0)) s"
+  if [[ $backend == sqlite ]]; then
+    echo "   database size: $(du -sh "${url#sqlite://}" | cut -f1)"
+  fi
+  local port
+  port=$(free_port)
+  DATABASE_URL="$url" DATA_DIR="$dir/data-$backend" PORT=$port LOG_LEVEL=warn AUTH_BACKEND=none \
+    WORKER_THREADS=0 "$build/reflector" serve >"$dir/serve-$backend.log" 2>&1 &
+  pids+=($!)
+  local base="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
+  declare -A queries=(
+    [common]="$w0" [mid]="$w99" [rare]="xylophone" [phrase]="\"$w0 $w1\""
+    [or]="xylophone OR $w999" [none]=""
+  )
+  printf '   %-7s %-28s %8s %9s %9s %9s %9s\n' query q total req/s p50 p90 p99
+  for name in common mid rare phrase or none; do
+    local q=${queries[$name]} path="/v1/transcripts/search"
+    [[ -n "$q" ]] && path="$path?q=$(urlencode "$q")"
+    local total
+    total=$(curl -sf "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+    local out
+    out=$(wrk -t1 -c"$conns" -d"${secs}s" --timeout 30s --latency "$base$path")
+    local rps p50 p90 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p90=$(awk '$1 == "90%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    printf '   %-7s %-28s %8s %9s %9s %9s %9s\n' "$name" "${q:-(none)}" "$total" "$rps" "$p50" "$p90" "$p99"
+  done
+  kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+}
+
+if [[ $which_db == sqlite || $which_db == both ]]; then
+  run sqlite "sqlite:///$dir/search.db"
+fi
+if [[ $which_db == postgres || $which_db == both ]]; then
+  pg_dir="$dir/pg"
+  "$root/scripts/pg-test-server" start "$pg_dir" >/dev/null
+  run postgres "$(cat "$pg_dir/url")"
+fi

@@ -1,0 +1,429 @@
+// Transcript search on SQLite and PostgreSQL: the index and change_seq follow every write made
+// through the repository or plain SQL (migration 6's triggers / generated column), ranking,
+// visibility, filters, paging, and hostile query text.
+#include "store/transcript_search.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/time_format.hpp"
+#include "fakes/test_databases.hpp"
+#include "store/migrations.hpp"
+#include "store/rooms.hpp"
+#include "store/sql.hpp"
+#include "store/transcripts.hpp"
+
+namespace reflector::store {
+namespace {
+
+using testing::DatabaseTest;
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+TimePoint At(const char* iso) { return *ParseIso8601(iso); }
+
+std::string Vtt(const std::string& text) {
+  return "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Speaker 1>" + text + "\n";
+}
+
+class TranscriptSearchTest : public DatabaseTest {
+ protected:
+  void Add(const std::string& id, const std::string& user, const char* created,
+           std::optional<std::string> room_id = std::nullopt, std::string source_kind = "file") {
+    Transcript t;
+    t.id = id;
+    t.name = id;
+    t.user_id = user;
+    t.created_at = At(created);
+    t.room_id = std::move(room_id);
+    t.source_kind = std::move(source_kind);
+    auto session = db().Acquire();
+    auto created_ok = TranscriptRepository::Create(session, t);
+    ASSERT_TRUE(created_ok.has_value()) << created_ok.error().ToString();
+  }
+
+  void Set(const std::string& id, const std::string& column, const std::string& value) {
+    auto session = db().Acquire();
+    auto changed = Exec(session, "UPDATE transcript SET " + column + " = :v WHERE id = :id",
+                        SqlParams().Text("v", value).Text("id", id));
+    ASSERT_TRUE(changed.has_value()) << changed.error().ToString();
+    ASSERT_EQ(*changed, 1);
+  }
+
+  void SetVtt(const std::string& id, const std::string& text) {
+    auto session = db().Acquire();
+    auto done = TranscriptRepository::SetResult(session, id, "[]", Vtt(text), "[]");
+    ASSERT_TRUE(done.has_value()) << done.error().ToString();
+  }
+
+  TranscriptSearchPage Search(TranscriptSearchQuery q) {
+    auto session = db().Acquire();
+    auto page = TranscriptSearch::Search(session, q);
+    EXPECT_TRUE(page.has_value()) << q.text << ": " << page.error().ToString();
+    return page ? *page : TranscriptSearchPage{};
+  }
+
+  std::vector<std::string> Ids(const std::string& text, std::optional<std::string> user = {}) {
+    TranscriptSearchQuery q;
+    q.text = text;
+    q.limit = 100;
+    q.user_id = std::move(user);
+    std::vector<std::string> ids;
+    for (const auto& h : Search(q).hits) ids.push_back(h.id);
+    return ids;
+  }
+
+  int64_t ChangeSeq(const std::string& id) {
+    auto session = db().Acquire();
+    auto t = TranscriptRepository::Get(session, id);
+    EXPECT_TRUE(t.has_value());
+    return t ? t->change_seq : -1;
+  }
+
+  void AddRoom(const std::string& id, const std::string& name, const std::string& user,
+               bool shared) {
+    auto session = db().Acquire();
+    auto done = Exec(session,
+                     "INSERT INTO room (id, name, user_id, created_at, is_shared) "
+                     "VALUES (:id, :name, :user_id, :created_at, :shared)",
+                     SqlParams()
+                         .Text("id", id)
+                         .Text("name", name)
+                         .Text("user_id", user)
+                         .Time("created_at", At("2026-01-01T00:00:00Z"))
+                         .Bool("shared", shared));
+    ASSERT_TRUE(done.has_value()) << done.error().ToString();
+  }
+};
+
+TEST_P(TranscriptSearchTest, IndexFollowsInsertUpdateAndDelete) {
+  Add("t1", "alice", "2026-03-01T10:00:00Z");
+  EXPECT_THAT(Ids("budget"), ElementsAre());
+
+  Set("t1", "title", "Quarterly budget");
+  EXPECT_THAT(Ids("budget"), ElementsAre("t1"));
+  Set("t1", "title", "Quarterly forecast");
+  EXPECT_THAT(Ids("budget"), ElementsAre());
+  EXPECT_THAT(Ids("forecast"), ElementsAre("t1"));
+
+  Set("t1", "long_summary", "We talked about the giraffe enclosure.");
+  EXPECT_THAT(Ids("giraffe"), ElementsAre("t1"));
+  Set("t1", "long_summary", "Nothing of note.");
+  EXPECT_THAT(Ids("giraffe"), ElementsAre());
+
+  SetVtt("t1", "the zebra crossing was discussed");
+  EXPECT_THAT(Ids("zebra"), ElementsAre("t1"));
+  SetVtt("t1", "only the penguin remains");
+  EXPECT_THAT(Ids("zebra"), ElementsAre());
+  EXPECT_THAT(Ids("penguin"), ElementsAre("t1"));
+  // Timestamps and the voice tag are not indexed; the caption text is.
+  EXPECT_THAT(Ids("speaker"), ElementsAre());
+  EXPECT_THAT(Ids("00"), ElementsAre());
+
+  // Writes that touch none of the indexed columns leave the index alone.
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(TranscriptRepository::SetStatus(session, "t1", "error", "x").has_value());
+  }
+  EXPECT_THAT(Ids("penguin"), ElementsAre("t1"));
+
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(TranscriptRepository::Delete(session, "t1").has_value());
+  }
+  EXPECT_THAT(Ids("penguin"), ElementsAre());
+  EXPECT_THAT(Ids("forecast"), ElementsAre());
+  // A new transcript reusing the words is found alone.
+  Add("t2", "alice", "2026-03-02T10:00:00Z");
+  Set("t2", "title", "penguin forecast");
+  EXPECT_THAT(Ids("penguin forecast"), ElementsAre("t2"));
+
+  if (!postgres()) {
+    // The FTS5 structure is sound and holds one document per transcript.
+    auto session = db().Acquire();
+    auto check =
+        Exec(session, "INSERT INTO transcript_fts (transcript_fts) VALUES ('integrity-check')");
+    EXPECT_TRUE(check.has_value()) << check.error().ToString();
+    auto docs = Query(session, "SELECT COUNT(*) FROM transcript_search_doc", {}, 1);
+    ASSERT_TRUE(docs.has_value());
+    EXPECT_EQ((*docs)[0][0], "1");
+  }
+}
+
+TEST_P(TranscriptSearchTest, ChangeSeqIncreasesOnEveryInsertAndUpdate) {
+  Add("a", "alice", "2026-03-01T10:00:00Z");
+  Add("b", "alice", "2026-03-01T11:00:00Z");
+  const int64_t a1 = ChangeSeq("a");
+  const int64_t b1 = ChangeSeq("b");
+  EXPECT_GT(a1, 0);
+  EXPECT_GT(b1, a1);
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(TranscriptRepository::SetStatus(session, "a", "processing", {}).has_value());
+  }
+  const int64_t a2 = ChangeSeq("a");
+  EXPECT_GT(a2, b1);
+  Set("a", "title", "t");
+  const int64_t a3 = ChangeSeq("a");
+  EXPECT_GT(a3, a2);
+  EXPECT_EQ(ChangeSeq("b"), b1);  // untouched rows keep theirs
+  {
+    auto session = db().Acquire();
+    ASSERT_TRUE(TranscriptRepository::Delete(session, "a").has_value());
+  }
+  Add("c", "alice", "2026-03-01T12:00:00Z");
+  EXPECT_GT(ChangeSeq("c"), a3);  // never reused after the newest row is gone
+
+  // GET /v1/transcripts' change_seq_from (>) and sort_by=change_seq (ascending).
+  Set("b", "title", "touched");
+  TranscriptFilter filter;
+  filter.user_id = "alice";
+  filter.change_seq_from = a3;
+  filter.sort_by_change_seq = true;
+  auto session = db().Acquire();
+  auto listed = TranscriptRepository::List(session, filter, 1, 50);
+  ASSERT_TRUE(listed.has_value()) << listed.error().ToString();
+  std::vector<std::string> ids;
+  for (const auto& l : listed->first) ids.push_back(l.transcript.id);
+  EXPECT_THAT(ids, ElementsAre("c", "b"));
+  EXPECT_EQ(listed->second, 2);
+}
+
+TEST_P(TranscriptSearchTest, TitleOutranksSummaryOutranksCaptions) {
+  Add("in-captions", "alice", "2026-03-03T10:00:00Z");
+  Add("in-summary", "alice", "2026-03-02T10:00:00Z");
+  Add("in-title", "alice", "2026-03-01T10:00:00Z");
+  SetVtt("in-captions", "we should plan the offsite soon");
+  Set("in-summary", "long_summary", "Planning for the offsite in May.");
+  Set("in-title", "title", "Offsite");
+  TranscriptSearchQuery q;
+  q.text = "offsite";
+  auto page = Search(q);
+  ASSERT_EQ(page.hits.size(), 3u);
+  EXPECT_EQ(page.hits[0].id, "in-title");
+  EXPECT_EQ(page.hits[1].id, "in-summary");
+  EXPECT_EQ(page.hits[2].id, "in-captions");
+  EXPECT_EQ(page.total, 3);
+  for (size_t i = 0; i < page.hits.size(); ++i) {
+    EXPECT_GT(page.hits[i].rank, 0.0) << i;
+    EXPECT_LT(page.hits[i].rank, 1.0) << i;
+    if (i > 0) {
+      EXPECT_GT(page.hits[i - 1].rank, page.hits[i].rank) << i;
+    }
+  }
+  // Without text: everything, newest first, rank 1.
+  q.text = "";
+  page = Search(q);
+  ASSERT_EQ(page.hits.size(), 3u);
+  EXPECT_EQ(page.hits[0].id, "in-captions");
+  EXPECT_EQ(page.hits[2].id, "in-title");
+  EXPECT_EQ(page.hits[0].rank, 1.0);
+}
+
+TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
+  AddRoom("room-shared", "shared", "bob", true);
+  AddRoom("room-private", "private", "bob", false);
+  Add("alice-own", "alice", "2026-03-01T10:00:00Z");
+  Add("bob-private", "bob", "2026-03-02T10:00:00Z", "room-private", "room");
+  Add("bob-shared", "bob", "2026-03-03T10:00:00Z", "room-shared", "room");
+  Add("bob-gone-room", "bob", "2026-03-04T10:00:00Z", "room-deleted", "room");
+  for (const char* id : {"alice-own", "bob-private", "bob-shared", "bob-gone-room"}) {
+    Set(id, "title", "Retrospective");
+  }
+  EXPECT_THAT(Ids("retrospective", "alice"), UnorderedElementsAre("alice-own", "bob-shared"));
+  EXPECT_THAT(Ids("retrospective", "bob"),
+              UnorderedElementsAre("bob-private", "bob-shared", "bob-gone-room"));
+  EXPECT_THAT(Ids("retrospective"), ::testing::SizeIs(4));  // public mode, anonymous
+
+  TranscriptSearchQuery q;
+  q.text = "retrospective";
+  q.user_id = "bob";
+  q.room_id = "room-deleted";
+  auto page = Search(q);
+  ASSERT_EQ(page.hits.size(), 1u);
+  EXPECT_EQ(page.hits[0].room_name, "Deleted Room");
+  q.room_id = "room-shared";
+  page = Search(q);
+  ASSERT_EQ(page.hits.size(), 1u);
+  EXPECT_EQ(page.hits[0].room_name, "shared");
+
+  q = {};
+  q.text = "retrospective";
+  q.source_kind = "file";
+  page = Search(q);
+  ASSERT_EQ(page.hits.size(), 1u);
+  EXPECT_EQ(page.hits[0].id, "alice-own");
+  EXPECT_EQ(page.hits[0].room_name, std::nullopt);
+
+  // from/to inclusive.
+  q = {};
+  q.from = At("2026-03-02T10:00:00Z");
+  q.to = At("2026-03-03T10:00:00Z");
+  page = Search(q);
+  ASSERT_EQ(page.hits.size(), 2u);
+  EXPECT_EQ(page.hits[0].id, "bob-shared");
+  EXPECT_EQ(page.hits[1].id, "bob-private");
+
+  // Paging: total counts every match; an offset past the end still reports it.
+  q = {};
+  q.text = "retrospective";
+  q.limit = 3;
+  q.offset = 2;
+  page = Search(q);
+  EXPECT_EQ(page.hits.size(), 2u);
+  EXPECT_EQ(page.total, 4);
+  q.offset = 10;
+  page = Search(q);
+  EXPECT_TRUE(page.hits.empty());
+  EXPECT_EQ(page.total, 4);
+}
+
+TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
+  Add("a", "alice", "2026-03-01T10:00:00Z");
+  Add("b", "alice", "2026-03-02T10:00:00Z");
+  Add("c", "alice", "2026-03-03T10:00:00Z");
+  Set("a", "title", "budget review for the café in Zürich");
+  Set("b", "title", "review of the hiring plan");
+  Set("c", "title", "会議 notes");
+  EXPECT_THAT(Ids("budget review"), ElementsAre("a"));
+  EXPECT_THAT(Ids("\"budget review\""), ElementsAre("a"));
+  EXPECT_THAT(Ids("\"review budget\""), ElementsAre());
+  EXPECT_THAT(Ids("\"hiring plan"), ElementsAre("b"));  // unbalanced quote
+  EXPECT_THAT(Ids("budget OR hiring"), UnorderedElementsAre("a", "b"));
+  EXPECT_THAT(Ids("review -budget"), ElementsAre("b"));
+  EXPECT_THAT(Ids("café"), ElementsAre("a"));
+  EXPECT_THAT(Ids("Zürich"), ElementsAre("a"));
+  EXPECT_THAT(Ids("会議"), ElementsAre("c"));
+  EXPECT_THAT(Ids("-review"), ElementsAre("c"));
+  // Operators and metacharacters of SQL, FTS5 and tsquery: no error, nothing injected.
+  for (const char* hostile : {"'; DROP TABLE transcript; --",
+                              "*",
+                              "NEAR(",
+                              "NEAR(budget review)",
+                              "title:budget",
+                              "^budget",
+                              "(budget",
+                              "budget)",
+                              "\"",
+                              "\"\"",
+                              "budget\" OR \"x",
+                              "!budget",
+                              "budget & x",
+                              "budget | x",
+                              "budget <-> review",
+                              ":",
+                              "-",
+                              "--",
+                              "OR OR",
+                              "AND",
+                              "NOT",
+                              "\\",
+                              "%",
+                              "_",
+                              "budget*",
+                              "\xF0\x9F\x98\x80",
+                              "\xC3"}) {
+    SCOPED_TRACE(hostile);
+    TranscriptSearchQuery q;
+    q.text = hostile;
+    auto session = db().Acquire();
+    auto page = TranscriptSearch::Search(session, q);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  }
+  EXPECT_THAT(Ids("(budget review)"), ElementsAre("a"));
+  EXPECT_THAT(Ids("NEAR(budget review)"), ElementsAre());  // "near" is a word like any other
+  EXPECT_THAT(Ids("title:budget"), ElementsAre());         // no column filter: "title" AND ...
+  EXPECT_THAT(Ids("hiring:plan"), ElementsAre("b"));
+  EXPECT_THAT(Ids("budget*"), ElementsAre("a"));
+  // The table is still there.
+  EXPECT_THAT(Ids(""), ::testing::SizeIs(3));
+}
+
+TEST_P(TranscriptSearchTest, PostgresSearchStopsAtItsTimeout) {
+  if (!postgres()) GTEST_SKIP() << "SQLite has no statement timeout";
+  // 40 transcripts of 4 000 words where one phrase of two common words is checked position by
+  // position: well over 1 ms on PostgreSQL.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += (i % 2 == 0 ? "alpha " : "beta ");
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "long-" + std::to_string(i);
+    Add(id, "alice", "2026-03-01T10:00:00Z");
+    SetVtt(id, text);
+  }
+  TranscriptSearchQuery q;
+  q.text = "\"beta alpha\" \"alpha beta\"";
+  q.timeout = std::chrono::milliseconds(1);
+  auto session = db().Acquire();
+  auto page = TranscriptSearch::Search(session, q);
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error().code, Code::kDeadlineExceeded);
+  EXPECT_EQ(page.error().message, "Search query timed out");
+  // The session is usable afterwards, and the default timeout lets the same search finish.
+  q.timeout = TranscriptSearchQuery{}.timeout;
+  page = TranscriptSearch::Search(session, q);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  EXPECT_EQ(page->total, 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchTest, testing::TestBackends(),
+                         testing::BackendName);
+
+// Migration 6 on a database that already holds transcripts: they are indexed and numbered.
+class TranscriptSearchMigrationTest : public DatabaseTest {
+ protected:
+  bool MigrateOnSetUp() const override { return false; }
+};
+
+TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) {
+  ASSERT_EQ(MigrateUp(db(), 5).value_or(-1), 5);
+  {
+    auto session = db().Acquire();
+    for (const char* id : {"old-1", "old-2"}) {
+      auto inserted = Exec(session,
+                           "INSERT INTO transcript (id, created_at, title, long_summary, webvtt) "
+                           "VALUES (:id, :created_at, 'Legacy', 'walrus', :vtt)",
+                           SqlParams()
+                               .Text("id", id)
+                               .Time("created_at", At("2025-01-01T00:00:00Z"))
+                               .Text("vtt", Vtt(std::string("caption of ") + id)));
+      ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
+    }
+  }
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 1);
+  auto session = db().Acquire();
+  auto rows = Query(session, "SELECT id, change_seq FROM transcript ORDER BY id", {}, 2);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2u);
+  const int64_t first = std::stoll(*(*rows)[0][1]);
+  const int64_t second = std::stoll(*(*rows)[1][1]);
+  EXPECT_GT(first, 0);
+  EXPECT_GT(second, 0);
+  EXPECT_NE(first, second);
+  for (const char* q : {"legacy", "walrus", "old"}) {
+    TranscriptSearchQuery query;
+    query.text = q;
+    auto page = TranscriptSearch::Search(session, query);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+    EXPECT_EQ(page->total, 2) << q;
+  }
+  // New writes continue after the numbers given to the old rows.
+  ASSERT_TRUE(TranscriptRepository::SetStatus(session, "old-1", "ended", {}).has_value());
+  auto updated = TranscriptRepository::Get(session, "old-1");
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_GT(updated->change_seq, std::max(first, second));
+  // And down again removes the index but keeps the rows.
+  ASSERT_EQ(MigrateDown(db(), 1).value_or(-1), 1);
+  auto count = Query(session, "SELECT COUNT(*) FROM transcript", {}, 1);
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ((*count)[0][0], "2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchMigrationTest, testing::TestBackends(),
+                         testing::BackendName);
+
+}  // namespace
+}  // namespace reflector::store

@@ -1,0 +1,187 @@
+// The pure parts of transcript search: the reference's snippet rules (table of its cases), the
+// WebVTT plain text, and the websearch → FTS5 translation (what reaches MATCH).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/transcript_search.hpp"
+
+namespace reflector::store {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+struct SnippetCase {
+  std::string name;
+  std::string text;
+  std::string query;
+  size_t max;
+  Strings expected;
+};
+
+TEST(GenerateSnippetsTest, ReferenceCases) {
+  const std::string x60(60, 'x');
+  const std::string y120(120, 'y');
+  const std::vector<SnippetCase> cases = {
+      {"short text, no ellipsis",
+       "The budget was approved.",
+       "budget",
+       3,
+       {"The budget was approved."}},
+      {"case-insensitive", "BUDGET talk", "budget", 3, {"BUDGET talk"}},
+      {"no match", "nothing here", "budget", 3, {}},
+      {"empty query", "budget", "", 3, {}},
+      {"empty text", "", "budget", 3, {}},
+      // 50 characters before the match, 100 from its start; "..." on the cut sides.
+      {"both sides cut",
+       x60 + "match" + y120,
+       "match",
+       3,
+       {"..." + std::string(50, 'x') + "match" + std::string(95, 'y') + "..."}},
+      {"end cut only", "match" + y120, "match", 3, {"match" + std::string(95, 'y') + "..."}},
+      {"start cut only", x60 + "match", "match", 3, {"..." + std::string(50, 'x') + "match"}},
+      // The second occurrence starts inside the first snippet: dropped.
+      {"overlapping dropped",
+       "a match and another match",
+       "match",
+       3,
+       {"a match and another match"}},
+      {"max snippets",
+       "k " + std::string(200, '.') + " k " + std::string(200, '.') + " k",
+       "k",
+       2,
+       {"k " + std::string(98, '.') + "...",
+        "..." + std::string(49, '.') + " k " + std::string(98, '.') + "..."}},
+      // Multi-word query without an exact match: its first word.
+      {"first-word fallback", "the budget is large", "budget review", 3, {"the budget is large"}},
+      {"exact phrase preferred", "budget review done", "budget review", 3, {"budget review done"}},
+      {"stripped", "   budget   ", "budget", 3, {"budget"}},
+      {"unicode counted in characters", "Zürich café Zürich", "CAFÉ", 3, {"Zürich café Zürich"}},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(GenerateSnippets(c.text, c.query, c.max), c.expected) << c.name;
+  }
+}
+
+TEST(GenerateSnippetsTest, SnippetIs150CharactersAtMostPlusEllipses) {
+  const std::string text = std::string(300, 'a') + " needle " + std::string(300, 'b');
+  auto s = GenerateSnippets(text, "needle", 3);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].size(), 150u + 6u);
+  EXPECT_EQ(s[0].substr(0, 3), "...");
+  EXPECT_EQ(s[0].substr(s[0].size() - 3), "...");
+}
+
+TEST(GenerateSnippetsTest, CutsMultibyteTextOnCharacterBoundaries) {
+  // 60 two-byte characters before the match: the snippet keeps 50 of them, whole.
+  std::string before;
+  for (int i = 0; i < 60; ++i) before += "é";
+  auto s = GenerateSnippets(before + "match", "match", 3);
+  ASSERT_EQ(s.size(), 1u);
+  std::string expected = "...";
+  for (int i = 0; i < 50; ++i) expected += "é";
+  EXPECT_EQ(s[0], expected + "match");
+}
+
+TEST(CountMatchesTest, CaseInsensitiveNonOverlapping) {
+  EXPECT_EQ(CountMatches("Budget budget BUDGET", "budget"), 3);
+  EXPECT_EQ(CountMatches("aaaa", "aa"), 2);
+  EXPECT_EQ(CountMatches("Über über", "ÜBER"), 2);
+  EXPECT_EQ(CountMatches("", "x"), 0);
+  EXPECT_EQ(CountMatches("x", ""), 0);
+}
+
+TEST(CombineSnippetsTest, SummaryFirstThenCaptionsUpToThree) {
+  const std::string summary = "budget one. " + std::string(200, '.') + " budget two. " +
+                              std::string(200, '.') + " budget three.";
+  const std::string vtt =
+      "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v Speaker 1>the budget in captions\n";
+  auto combined = CombineSnippets(summary, vtt, "budget");
+  ASSERT_EQ(combined.snippets.size(), 3u);
+  EXPECT_NE(combined.snippets[0].find("budget one"), std::string::npos);
+  EXPECT_NE(combined.snippets[1].find("budget two"), std::string::npos);
+  EXPECT_EQ(combined.snippets[2], "the budget in captions");
+  EXPECT_EQ(combined.total_match_count, 4);
+}
+
+TEST(CombineSnippetsTest, TitleOnlyMatchHasNoSnippets) {
+  auto combined = CombineSnippets(std::nullopt, std::nullopt, "budget");
+  EXPECT_TRUE(combined.snippets.empty());
+  EXPECT_EQ(combined.total_match_count, 0);
+}
+
+TEST(CombineSnippetsTest, SummaryFillsAtMostTwo) {
+  const std::string summary = "k " + std::string(200, '.') + " k " + std::string(200, '.') + " k " +
+                              std::string(200, '.') + " k";
+  auto combined = CombineSnippets(summary, std::nullopt, "k");
+  EXPECT_EQ(combined.snippets.size(), 2u);
+  EXPECT_EQ(combined.total_match_count, 4);
+}
+
+TEST(WebVttPlainTextTest, CaptionLinesOnly) {
+  const std::string vtt =
+      "WEBVTT\n\n"
+      "NOTE written by hand\n\n"
+      "cue-1\n"
+      "00:00:00.000 --> 00:00:10.000\n"
+      "<v Speaker0>Hello world, this is a test.\n\n"
+      "00:00:10.000 --> 00:00:20.000 align:start\r\n"
+      "<v Speaker 1>Indeed &lt;it&gt; is &amp; was</v>\n"
+      "second line\n";
+  EXPECT_EQ(WebVttPlainText(vtt), "Hello world, this is a test. Indeed <it> is & was second line");
+  EXPECT_EQ(WebVttPlainText(""), "");
+  EXPECT_EQ(WebVttPlainText("WEBVTT\n"), "");
+}
+
+struct FtsCase {
+  std::string query;
+  std::string match;
+  std::string exclude;
+};
+
+TEST(WebsearchToFts5Test, TranslatesWebsearchSyntaxIntoQuotedTerms) {
+  const std::vector<FtsCase> cases = {
+      {"budget", "(\"budget\")", ""},
+      {"budget review", "(\"budget\" AND \"review\")", ""},
+      {"\"budget review\"", "(\"budget review\")", ""},
+      {"\"budget review", "(\"budget review\")", ""},  // unbalanced: phrase to the end
+      {"budget OR review", "(\"budget\") OR (\"review\")", ""},
+      {"budget or review", "(\"budget\") OR (\"review\")", ""},
+      {"budget -review", "((\"budget\") NOT \"review\")", ""},
+      {"-review", "", "(\"review\")"},
+      {"-a -b", "", "(\"a\" OR \"b\")"},
+      {"-a OR -b", "", "(\"a\") AND (\"b\")"},
+      {"say \"hi\"there", "(\"say\" AND \"hi\" AND \"there\")", ""},
+      {"'; DROP TABLE transcript; --", "(\"DROP\" AND \"TABLE\" AND \"transcript\")", ""},
+      {"NEAR(a b)", "(\"NEAR\" AND \"a\" AND \"b\")", ""},
+      {"title:secret", "(\"title\" AND \"secret\")", ""},
+      {"^start*", "(\"start\")", ""},
+      {"-e-mail x", "(((\"x\") NOT \"e\") NOT \"mail\")", ""},
+      {"* ( ) : ^ - — OR", "", ""},
+      {"café Zürich 会議", "(\"café\" AND \"Zürich\" AND \"会議\")", ""},
+      {"a\"\"b", "(\"a\" AND \"b\")", ""},
+      {"OR", "", ""},
+      {"", "", ""},
+  };
+  for (const auto& c : cases) {
+    const Fts5Query q = WebsearchToFts5(c.query);
+    EXPECT_EQ(q.match, c.match) << c.query;
+    EXPECT_EQ(q.exclude, c.exclude) << c.query;
+  }
+}
+
+TEST(ValidUtf8Test, ReplacesBrokenSequences) {
+  EXPECT_EQ(ValidUtf8("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(ValidUtf8("a\xC3"), "a\xEF\xBF\xBD");
+  EXPECT_EQ(ValidUtf8("\xFF\xFEx"), "\xEF\xBF\xBD\xEF\xBF\xBDx");
+  EXPECT_EQ(ValidUtf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
+
+TEST(WebsearchToFts5Test, QuotesInsideATermAreDoubled) {
+  // A bare word cannot contain '"' (it ends the word), but a phrase keeps everything else.
+  EXPECT_EQ(WebsearchToFts5("\"it's (x) NOT y\"").match, "(\"it's (x) NOT y\")");
+}
+
+}  // namespace
+}  // namespace reflector::store
