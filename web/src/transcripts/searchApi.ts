@@ -1,44 +1,16 @@
-// Full-text search (reference §5.5 "Full-text search"): GET /v1/transcripts/search, and the
-// highlighting of the query's words inside the server's snippets. Highlighting produces plain
-// text parts that React renders as text nodes (never HTML), so a snippet cannot inject markup.
-import { authHeaders } from '../api/auth';
-import { ApiError, errorMessage } from '../api/client';
+// Full-text search (reference §5.5 "Full-text search"): GET /v1/transcripts/search through the
+// typed client, and the highlighting of the query's words inside the server's snippets.
+// Highlighting produces plain text parts that React renders as text nodes (never HTML), so a
+// snippet cannot inject markup.
+import { api, unwrap } from '../api/client';
+import type { components, paths } from '../api/schema';
 
-export interface SearchResult {
-  id: string;
-  title?: string | null;
-  user_id?: string | null;
-  room_id?: string | null;
-  room_name?: string | null;
-  source_kind?: string;
-  created_at: string;
-  status: string;
-  rank: number;
-  duration?: number | null; // milliseconds
-  search_snippets: string[];
-  total_match_count: number;
-  change_seq?: number;
-}
+export type SearchResult = components['schemas']['SearchResult'];
+export type SearchResponse =
+  paths['/v1/transcripts/search']['get']['responses']['200']['content']['application/json'];
 
-export interface SearchResponse {
-  results: SearchResult[];
-  total: number;
-  query?: string | null;
-  limit: number;
-  offset: number;
-}
-
-export async function searchTranscripts(q: string, limit: number): Promise<SearchResponse> {
-  const params = new URLSearchParams({ q, limit: String(limit) });
-  const response = await fetch(`/v1/transcripts/search?${params}`, { headers: authHeaders() });
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw new ApiError(response.status, errorMessage(body, response.status));
-  return body as SearchResponse;
+export function searchTranscripts(q: string, limit: number): Promise<SearchResponse> {
+  return unwrap(api.GET('/v1/transcripts/search', { params: { query: { q, limit } } }));
 }
 
 // The words a query looks for, in the server's web-search syntax: quoted phrases stay whole,
