@@ -51,13 +51,16 @@ http::Response Serve(const WebAsset& asset, const http::Request& request) {
   response.SetHeader("Cache-Control", std::string(immutable ? kImmutable : kNoCache));
   response.SetHeader("ETag", std::string(asset.etag));
   response.SetHeader("Vary", "Accept-Encoding");
+  response.SetHeader("Content-Security-Policy", std::string(kWebContentSecurityPolicy));
+  response.SetHeader("X-Content-Type-Options", "nosniff");
+  response.SetHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+  response.SetHeader("X-Frame-Options", "DENY");
   if (auto inm = request.GetHeader("If-None-Match"); inm && MatchesEtag(*inm, asset.etag)) {
     response.status = 304;
     return response;
   }
   response.status = 200;
   response.SetHeader("Content-Type", std::string(asset.content_type));
-  response.SetHeader("X-Content-Type-Options", "nosniff");
   const auto accept = request.GetHeader("Accept-Encoding");
   if (!asset.gzip.empty() && accept && AcceptsGzip(*accept)) {
     response.SetHeader("Content-Encoding", "gzip");

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <map>
+#include <string>
 
 namespace reflector::api {
 namespace {
@@ -50,6 +52,58 @@ TEST(WebRoutesTest, RootServesIndexRevalidatedEveryTime) {
   EXPECT_EQ(HeaderOf(r, "ETag"), "\"idx1\"");
   EXPECT_EQ(HeaderOf(r, "Vary"), "Accept-Encoding");
   EXPECT_EQ(HeaderOf(r, "Content-Encoding"), "<none>");
+}
+
+TEST(WebRoutesTest, EveryFileCarriesTheSecurityHeaders) {
+  http::Router router = MakeRouter();
+  for (std::string path : {"/", "/rooms", "/standup/0f3c", "/index.html", "/assets/app-1a2b.js"}) {
+    http::Response r = Get(router, path, {{"Accept-Encoding", "gzip"}});
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(HeaderOf(r, "Content-Security-Policy"), kWebContentSecurityPolicy) << path;
+    EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(HeaderOf(r, "Referrer-Policy"), "strict-origin-when-cross-origin") << path;
+    EXPECT_EQ(HeaderOf(r, "X-Frame-Options"), "DENY") << path;
+  }
+  // A revalidation refreshes the cached headers too.
+  http::Response not_modified = Get(router, "/", {{"If-None-Match", "\"idx1\""}});
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_EQ(HeaderOf(not_modified, "Content-Security-Policy"), kWebContentSecurityPolicy);
+  // The API's own answers are not the web UI's: no policy there.
+  EXPECT_EQ(HeaderOf(Get(router, "/health"), "Content-Security-Policy"), "<none>");
+}
+
+// The policy's sources, directive by directive: only our origin, and the providers as frames.
+TEST(WebRoutesTest, ContentSecurityPolicyAllowsOnlyWhatTheAppUses) {
+  std::map<std::string, std::string> directives;
+  std::string_view policy = kWebContentSecurityPolicy;
+  while (!policy.empty()) {
+    const size_t semi = policy.find(';');
+    std::string_view d = policy.substr(0, semi);
+    while (d.starts_with(' ')) d.remove_prefix(1);
+    const size_t space = d.find(' ');
+    directives[std::string(d.substr(0, space))] = std::string(d.substr(space + 1));
+    if (semi == std::string_view::npos) break;
+    policy.remove_prefix(semi + 1);
+  }
+  const std::map<std::string, std::string> expected = {
+      {"default-src", "'none'"},
+      {"script-src", "'self'"},
+      {"style-src", "'self'"},
+      {"img-src", "'self'"},
+      {"font-src", "'self'"},
+      {"media-src", "'self'"},
+      {"connect-src", "'self'"},
+      {"manifest-src", "'self'"},
+      {"frame-src", "https://*.daily.co https://whereby.com https://*.whereby.com"},
+      {"base-uri", "'none'"},
+      {"form-action", "'self'"},
+      {"frame-ancestors", "'none'"},
+  };
+  EXPECT_EQ(directives, expected);
+  EXPECT_THAT(
+      std::string(kWebContentSecurityPolicy),
+      ::testing::Not(::testing::AnyOf(::testing::HasSubstr("unsafe"), ::testing::HasSubstr("data:"),
+                                      ::testing::HasSubstr("blob:"), ::testing::HasSubstr(" * "))));
 }
 
 TEST(WebRoutesTest, HashedAssetsAreImmutable) {

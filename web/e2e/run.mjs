@@ -2,7 +2,7 @@
 // Whereby APIs (REFLECTOR_FAKE_PROVIDERS), Debian's Chromium. Registered in CTest as web_e2e.
 // Screenshots go to REFLECTOR_SCREENSHOTS when set; figures to stdout.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -11,6 +11,8 @@ import {
   makeSpeechWav,
   startFakeProviders,
   startServer,
+  SPOKEN_SENTENCE,
+  speechWindowSeconds,
   stopAll,
 } from './harness.mjs';
 
@@ -22,7 +24,10 @@ const TIMEOUT = 20_000;
 let server;
 let api;
 let browser;
+let recordSeconds;
 const consoleErrors = [];
+// What the "done when" case produced, for the search case after it.
+const doneWhen = { transcriptId: null, word: null };
 
 function watchConsole(page, label) {
   page.on('console', (msg) => {
@@ -31,8 +36,20 @@ function watchConsole(page, label) {
   page.on('pageerror', (error) => consoleErrors.push(`${label}: ${error.message}`));
 }
 
+// Content-Security-Policy violations of every page and frame (reported by the browser's
+// securitypolicyviolation event, which fires for each blocked load or inline script).
+const cspViolations = [];
+
 async function newPage(label, options = {}) {
   const context = await browser.newContext({ baseURL: server.base, ...options });
+  await context.exposeBinding('__cspViolation', ({ frame }, v) =>
+    cspViolations.push({ page: label ?? 'unlabelled', frame: frame.url(), ...v }),
+  );
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__cspViolation({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile }),
+    ),
+  );
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   if (label) watchConsole(page, label);
@@ -58,7 +75,8 @@ async function meetingOf(roomName) {
 }
 
 before(async () => {
-  const wav = makeSpeechWav();
+  const speech = makeSpeechWav();
+  recordSeconds = speechWindowSeconds(speech);
   const fakes = await startFakeProviders(FAKES);
   server = await startServer(BINARY, {
     DAILY_API_KEY: fakes.dailyKey,
@@ -72,7 +90,7 @@ before(async () => {
     WHEREBY_STORAGE_AWS_SECRET_ACCESS_KEY: 'e2e-secret',
   });
   api = apiClient(server.base);
-  browser = await launchBrowser(wav);
+  browser = await launchBrowser(speech.wav);
 });
 
 after(async () => {
@@ -104,6 +122,43 @@ test('the binary serves the app: gzip, immutable assets, SPA fallback, API 404s 
     assert.deepEqual(await miss.json(), { detail: 'Not Found' }, path);
   }
   assert.equal((await fetch(`${server.base}/health`)).status, 200);
+});
+
+test('security headers: the CSP is sent and enforced, the app runs under it', async () => {
+  for (const path of ['/', '/rooms', '/some-room']) {
+    const answer = await fetch(`${server.base}${path}`);
+    const csp = answer.headers.get('content-security-policy');
+    assert.match(csp, /^default-src 'none'; script-src 'self'; /, path);
+    assert.match(csp, /frame-src https:\/\/\*\.daily\.co https:\/\/whereby\.com https:\/\/\*\.whereby\.com;/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(answer.headers.get('x-frame-options'), 'DENY');
+  }
+  const html = await (await fetch(`${server.base}/`)).text();
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+  assert.match((await fetch(`${server.base}${script}`)).headers.get('content-security-policy'), /^default-src 'none'/);
+
+  // Enforced: an injected inline script does not run, a frame from elsewhere is refused, and each
+  // is reported (so the suite's last case would see any violation the app itself caused).
+  const { context, page } = await newPage(null);
+  await page.goto('/rooms');
+  await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  const before = cspViolations.length;
+  const ran = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = true';
+    document.body.append(s);
+    const f = document.createElement('iframe');
+    f.src = 'https://example.com/';
+    document.body.append(f);
+    return window.__injected === true;
+  });
+  assert.equal(ran, false);
+  const deadline = Date.now() + TIMEOUT;
+  while (cspViolations.length < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const seen = cspViolations.splice(before).map((v) => `${v.directive} ${v.blocked}`).sort();
+  assert.deepEqual(seen, ['frame-src https://example.com', 'script-src-elem inline']);
+  await context.close();
 });
 
 test('rooms: create, edit and delete through the UI', async () => {
@@ -238,58 +293,266 @@ test('mock call: two browsers see the count go 1 → 2 → 1 without reloading',
   await b.context.close();
 });
 
-test('mock call: Record uploads the microphone with progress', async (t) => {
+// The issue's "Done when" path, all through the UI: a room made in the editor, the mock call
+// joined from two browsers, a spoken sentence recorded from the fake microphone, transcribed by
+// the embedded pocketsphinx (the server's default TRANSCRIPT_BACKEND), then found under
+// /transcripts with its page: title, status, speakers, timed segments, audio + waveform, WebVTT.
+test('done when: create a room, two join, record a sentence, read its transcript', async () => {
+  const a = await newPage('done-when A');
+  const b = await newPage('done-when B');
+  await a.page.goto('/');
+  await a.page.getByRole('button', { name: 'New room' }).click();
+  const form = a.page.getByRole('form', { name: 'New room' });
+  await form.getByLabel('Room name').fill('Done When');
+  await form.getByLabel('Platform').selectOption('mock');
+  await form.getByLabel('Recording type').selectOption('none');
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await a.page.getByRole('link', { name: 'done-when' }).click();
+  await a.page.getByRole('heading', { name: 'done-when' }).waitFor();
+
+  await a.page.getByLabel('Your name').fill('Alice');
+  await a.page.getByRole('button', { name: 'Join call' }).click();
+  await b.page.goto('/done-when');
+  await b.page.getByLabel('Your name').fill('Bob');
+  await b.page.getByRole('button', { name: 'Join call' }).click();
+  for (const { page } of [a, b]) {
+    await page.getByTestId('participant-count').filter({ hasText: '2 participants in the call' }).waitFor();
+  }
+
+  // The whole sentence: record until the page's own clock shows the speech window.
+  await a.page.getByRole('button', { name: 'Record' }).click();
+  const until = `0:${String(recordSeconds).padStart(2, '0')}`;
+  await a.page.getByTestId('recording-elapsed').filter({ hasText: until }).waitFor();
+  await a.page.getByRole('button', { name: 'Stop recording' }).click();
+  await a.page.getByRole('status').filter({ hasText: 'Recording uploaded (recording ' }).waitFor();
+  await b.page.getByRole('button', { name: 'Leave call' }).click();
+  await a.page.getByTestId('participant-count').filter({ hasText: '1 participant in the call' }).waitFor();
+  await b.context.close();
+
+  // /transcripts polls while a transcript is unfinished: the row turns `ended` without a reload.
+  await a.page.getByRole('link', { name: 'All rooms' }).click();
+  await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Transcripts' }).click();
+  const row = a.page.getByRole('list', { name: 'Transcripts' }).getByRole('listitem').filter({ hasText: 'Meeting in done-when' });
+  await row.getByTestId('transcript-status').filter({ hasText: /^ended$/ }).waitFor({ timeout: 90_000 });
+  await row.getByRole('link').click();
+
+  const page = a.page;
+  await page.getByRole('heading', { level: 1, name: /^Meeting in done-when/ }).waitFor();
+  assert.equal(await page.getByTestId('transcript-status').textContent(), 'ended');
+  assert.equal(await page.getByTestId('speakers').textContent(), 'Speakers: Speaker 1');
+  const segments = page.getByRole('list', { name: 'Transcript' }).getByRole('listitem');
+  await segments.first().waitFor();
+  const lines = await segments.allTextContents();
+  for (const line of lines) assert.match(line, /^\d+:\d\d Speaker 1: \S/, JSON.stringify(lines));
+  const spoken = lines.map((l) => l.replace(/^\d+:\d\d Speaker 1: /, '')).join(' ');
+  console.log(`done when: transcribed "${spoken}"`);
+  // The recogniser is weak on synthetic speech (bench/wer.sh): ask for one word of the sentence.
+  const heard = spoken.split(/\s+/).filter((w) => w.length >= 4 && SPOKEN_SENTENCE.split(' ').includes(w));
+  assert.ok(heard.length > 0, `"${spoken}" has no word of "${SPOKEN_SENTENCE}"`);
+  const transcriptId = page.url().split('/').pop();
+  const audio = page.locator(`audio[src="/v1/transcripts/${transcriptId}/audio/mp3"]`);
+  await audio.waitFor({ state: 'attached' });
+  const mp3 = await page.request.get(`/v1/transcripts/${transcriptId}/audio/mp3`);
+  assert.equal(mp3.status(), 200);
+  assert.equal(mp3.headers()['content-type'], 'audio/mpeg');
+  assert.ok((await mp3.body()).length > 1000);
+  // The waveform is drawn: some pixel of the canvas is not transparent.
+  const waveform = page.getByRole('img', { name: 'Audio waveform' });
+  await waveform.waitFor();
+  const painted = await waveform.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  assert.ok(painted > 100, `${painted} painted pixels`);
+  // A click on the waveform's middle plays from the middle of the recording.
+  const box = await waveform.boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction((src) => {
+    const el = document.querySelector(`audio[src="${src}"]`);
+    return el && !el.paused && el.currentTime >= 1;
+  }, `/v1/transcripts/${transcriptId}/audio/mp3`);
+  await audio.evaluate((el) => el.pause());
+  await shot(page, 'transcript-page');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download WebVTT' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `transcript-${transcriptId}.vtt`);
+  const vtt = readFileSync(await download.path(), 'utf8');
+  assert.match(vtt, /^WEBVTT\n\n\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\n<v Speaker 1>\S/);
+  const firstText = lines[0].replace(/^\d+:\d\d Speaker 1: /, '');
+  assert.ok(vtt.includes(`<v Speaker 1>${firstText}`), `${vtt}\nvs ${firstText}`);
+  doneWhen.transcriptId = transcriptId;
+  doneWhen.word = heard[0];
+  await a.context.close();
+});
+
+// Full-text search (reference §5.5) from the search box: a word the recogniser heard in the
+// "done when" recording finds that transcript, and the snippet marks the word.
+test('transcripts search: a spoken word is found, its snippet highlighted', async () => {
+  assert.ok(doneWhen.transcriptId && doneWhen.word, 'needs the "done when" case before it');
+  const { context, page } = await newPage('search');
+  await page.goto('/transcripts');
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).fill(doneWhen.word);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('status').filter({ hasText: `for “${doneWhen.word}”` }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('q'), doneWhen.word);
+  const results = page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
+  const hit = results.filter({ has: page.locator(`a[href="/transcripts/${doneWhen.transcriptId}"]`) });
+  await hit.waitFor();
+  const marks = await hit.locator('.snippet mark').allTextContents();
+  assert.ok(marks.length > 0, await hit.innerHTML());
+  for (const m of marks) assert.equal(m.toLowerCase(), doneWhen.word);
+  assert.match(await hit.textContent(), /\d+ match(es)?/);
+  await shot(page, 'transcripts-search');
+
+  // The query is in the address: a reload shows the same results.
+  await page.reload();
+  await hit.locator('.snippet mark').first().waitFor();
+  // A word nobody said finds nothing, and says so.
+  await page.getByRole('searchbox', { name: 'Search transcripts' }).fill('xylophone');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('status').filter({ hasText: '0 results for “xylophone”' }).waitFor();
+  await page.getByText('No transcript matches these words.').waitFor();
+  // The result opens the transcript page.
+  await page.goBack();
+  await hit.getByRole('link').click();
+  await page.getByRole('heading', { level: 1, name: /^Meeting in done-when/ }).waitFor();
+  await context.close();
+});
+
+test('mock call: Record uploads the microphone with progress', async () => {
   await createRoom({ name: 'mock-record', platform: 'mock', recording_type: 'none' });
   const meeting = await meetingOf('mock-record');
-  const probe = await fetch(`${server.base}/v1/mock/rooms/mock-record/recording`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'audio/wav' },
-    body: new Uint8Array(0),
-  });
-  if (probe.status === 404 && (await probe.json()).detail === 'Not Found') {
-    t.skip('POST /v1/mock/rooms/{room_name}/recording is not on this build (contract §7.1 item 5)');
-    return;
-  }
   const { context, page } = await newPage('mock-record');
   await page.goto('/mock-record');
   await page.getByRole('button', { name: 'Record' }).click();
   await page.getByText('Recording the microphone…').waitFor();
-  // A couple of seconds of the fake microphone (the espeak-ng speech file).
-  await page.waitForTimeout(2500);
+  // Two seconds of the fake microphone by the page's own recording clock.
+  await page.getByTestId('recording-elapsed').filter({ hasText: '0:02' }).waitFor();
+  // Every value the upload progress bar shows, from its first appearance.
+  await page.evaluate(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const bar = document.querySelector('progress');
+      if (bar) window.__progress.push(Number(bar.value));
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  const upload = page.waitForRequest((r) => r.url().endsWith('/v1/mock/rooms/mock-record/recording'));
   await page.getByRole('button', { name: 'Stop recording' }).click();
+  const request = await upload;
+  assert.equal(request.method(), 'POST');
+  assert.match(request.headers()['content-type'], /^audio\/webm/);
   const uploaded = page.getByRole('status').filter({ hasText: 'Recording uploaded' });
   await uploaded.waitFor();
+  const progress = await page.evaluate(() => window.__progress);
+  assert.ok(progress.length > 0 && progress.every((v) => v >= 0 && v <= 1), JSON.stringify(progress));
+  await shot(page, 'mock-room-recording-uploaded');
   const recordingId = (await uploaded.textContent()).match(/\(recording ([^)]+)\)/)?.[1];
   assert.ok(recordingId, await uploaded.textContent());
-  const recordings = await api.get(`/v1/meetings/${meeting.id}/recordings`);
-  assert.equal(recordings.status, 200, JSON.stringify(recordings.json));
-  assert.ok(JSON.stringify(recordings.json).includes(recordingId), JSON.stringify(recordings.json));
+  // The server decodes what was posted: real audio, so the recording ends `ready`.
+  let recording;
+  const deadline = Date.now() + TIMEOUT;
+  do {
+    const recordings = await api.get(`/v1/meetings/${meeting.id}/recordings`);
+    assert.equal(recordings.status, 200, JSON.stringify(recordings.json));
+    recording = recordings.json.find((r) => r.id === recordingId);
+    assert.ok(recording, JSON.stringify(recordings.json));
+    if (recording.status === 'ready' || recording.status === 'failed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  assert.equal(recording.status, 'ready', JSON.stringify(recording));
   await context.close();
 });
 
-test('mock call: Record/Stop posts the microphone recording (upload answered in the browser)', async () => {
-  // Until POST /v1/mock/rooms/{room}/recording is on this build, the browser's request is answered
-  // here with the contract's 202 {"recording_id"}, so the recording and upload code still runs.
-  await createRoom({ name: 'mock-record-ui', platform: 'mock', recording_type: 'none' });
-  const { context, page } = await newPage('mock-record-ui');
-  const uploads = [];
-  await page.route('**/v1/mock/rooms/mock-record-ui/recording', async (route) => {
-    const request = route.request();
-    uploads.push({ method: request.method(), type: request.headers()['content-type'], bytes: request.postDataBuffer()?.length ?? 0 });
-    await route.fulfill({ status: 202, contentType: 'application/json', body: '{"recording_id":"rec-from-test"}' });
+// Calendar rooms (reference §8.1 step 2): the selection lists the room's active meetings split
+// into ongoing and upcoming. The meetings are real; only what the calendar sync would add to one
+// of them (a later start, the event's title, description and attendees) is added to the server's
+// own answer in the browser, until the calendar API lands.
+test('calendar room: meeting selection, join, join early, end, unscheduled', async () => {
+  await createRoom({
+    name: 'calendar-room',
+    platform: 'mock',
+    recording_type: 'none',
+    ics_enabled: true,
+    ics_url: 'https://calendar.example.com/team.ics',
   });
-  await page.goto('/mock-record-ui');
-  await page.getByRole('button', { name: 'Record' }).click();
-  await page.getByText('Recording the microphone…').waitFor();
-  // Two seconds of the fake microphone (the espeak-ng speech file).
-  await page.waitForTimeout(2000);
-  await page.getByRole('button', { name: 'Stop recording' }).click();
-  await page.getByRole('status').filter({ hasText: 'Recording uploaded (recording rec-from-test).' }).waitFor();
-  assert.equal(uploads.length, 1);
-  assert.equal(uploads[0].method, 'POST');
-  assert.match(uploads[0].type, /^audio\//);
-  assert.ok(uploads[0].bytes > 4000, `${uploads[0].bytes} bytes recorded`);
-  await shot(page, 'mock-room-recording-uploaded');
+  const ongoing = await meetingOf('calendar-room');
+  const scheduled = await api.post('/v1/rooms/calendar-room/meeting', { allow_duplicated: true });
+  assert.equal(scheduled.status, 200, JSON.stringify(scheduled.json));
+  const calendar = scheduled.json;
+  assert.notEqual(calendar.id, ongoing.id);
+
+  const { context, page } = await newPage('calendar');
+  const startsAt = new Date(Date.now() + 30 * 60_000);
+  await page.route('**/v1/rooms/calendar-room/meetings/active', async (route) => {
+    const real = await route.fetch();
+    const meetings = await real.json();
+    for (const m of meetings) {
+      if (m.id !== calendar.id) continue;
+      m.start_date = startsAt.toISOString();
+      m.end_date = new Date(startsAt.getTime() + 60 * 60_000).toISOString();
+      m.calendar_event_id = 'evt-quarterly';
+      m.calendar_metadata = {
+        title: 'Quarterly planning',
+        description: 'Budget review for the next quarter',
+        attendees: [{ name: 'Alice' }, { email: 'bob@example.com' }],
+      };
+    }
+    await route.fulfill({ response: real, json: meetings });
+  });
+  const upcomingCalls = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/meetings/upcoming')) upcomingCalls.push(r.url());
+  });
+
+  await page.goto('/calendar-room');
+  await page.getByRole('heading', { level: 1, name: 'calendar-room' }).waitFor();
+  const ongoingList = page.getByRole('region', { name: 'Ongoing meetings' });
+  const upcomingList = page.getByRole('region', { name: 'Upcoming meetings' });
+  await ongoingList.getByRole('button', { name: /^Join: Meeting / }).waitFor();
+  assert.equal(await ongoingList.getByRole('listitem').count(), 1);
+  assert.equal(await upcomingList.getByRole('listitem').count(), 1);
+  const planned = upcomingList.getByRole('listitem');
+  await planned.getByText('Quarterly planning').waitFor();
+  await planned.getByText('Budget review for the next quarter').waitFor();
+  await planned.getByText('With Alice, bob@example.com').waitFor();
+  await shot(page, 'calendar-meeting-selection');
+
+  // An ongoing meeting opens directly.
+  await ongoingList.getByRole('button', { name: /^Join: Meeting / }).click();
+  await page.waitForURL(`**/calendar-room/${ongoing.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  await page.goBack();
+
+  // An upcoming one is joined first (POST …/join), then opened.
+  const joined = page.waitForResponse((r) => r.url().endsWith(`/meetings/${calendar.id}/join`) && r.request().method() === 'POST');
+  await upcomingList.getByRole('button', { name: 'Join early: Quarterly planning' }).click();
+  assert.equal((await joined).status(), 200);
+  await page.waitForURL(`**/calendar-room/${calendar.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  await page.goBack();
+
+  // The owner ends the ongoing meeting: it leaves the list, and the server has it inactive.
+  const ended = page.waitForResponse((r) => r.url().endsWith(`/v1/meetings/${ongoing.id}/deactivate`));
+  await ongoingList.getByRole('button', { name: /^End: Meeting / }).click();
+  assert.equal((await ended).status(), 200);
+  await ongoingList.getByText('None.').waitFor();
+  const stillActive = await api.get('/v1/rooms/calendar-room/meetings/active');
+  assert.deepEqual(stillActive.json.map((m) => m.id), [calendar.id]);
+
+  // An unscheduled meeting is a new one, opened at once.
+  const created = page.waitForResponse((r) => r.url().endsWith('/v1/rooms/calendar-room/meeting') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Start an unscheduled meeting' }).click();
+  const fresh = await (await created).json();
+  assert.ok(![ongoing.id, calendar.id].includes(fresh.id), fresh.id);
+  await page.waitForURL(`**/calendar-room/${fresh.id}`);
+  await page.getByRole('button', { name: 'Join call' }).waitFor();
+  // Reference §8.1: the selection is built from the active meetings alone.
+  assert.deepEqual(upcomingCalls, []);
   await context.close();
 });
 
@@ -423,68 +686,106 @@ test('Whereby room: consent overlay over the call; the iframe cannot take focus 
   await context.close();
 });
 
-test('transcripts page: search box, and a clear message while the API is missing', async () => {
+test('transcript page: an unknown id says so', async () => {
   const { context, page } = await newPage(null);
-  await page.goto('/transcripts');
+  await page.goto('/transcripts/no-such-transcript');
+  await page.getByRole('alert').filter({ hasText: 'Transcript not found' }).waitFor();
+  await page.getByRole('link', { name: 'Transcripts' }).click();
   await page.getByRole('heading', { name: 'Transcripts' }).waitFor();
   await page.getByRole('searchbox', { name: 'Search transcripts' }).waitFor();
-  const listed = await api.get('/v1/transcripts');
-  if (listed.status === 404) {
-    await page.getByText('Transcripts are not available on this server yet.').waitFor();
-  } else {
-    assert.equal(listed.status, 200, JSON.stringify(listed.json));
-    await page.getByRole('list', { name: 'Transcripts' }).waitFor();
-  }
   await context.close();
 });
 
 test('usable at 360 px: no horizontal scrolling, controls on screen', async () => {
   await createRoom({ name: 'narrow-room', platform: 'mock', recording_type: 'cloud' });
   const { context, page } = await newPage('narrow', { viewport: { width: 360, height: 740 } });
-  for (const path of ['/rooms', '/narrow-room']) {
+  // The transcript pages too, with the "done when" transcript when that case ran before.
+  const pages = [
+    { path: '/rooms', ready: () => page.getByRole('button', { name: 'New room' }).click(), name: 'rooms' },
+    { path: '/narrow-room', ready: () => page.getByRole('button', { name: 'Join call' }).waitFor(), name: 'mock-room' },
+    { path: '/transcripts', ready: () => page.getByRole('searchbox', { name: 'Search transcripts' }).waitFor(), name: 'transcripts' },
+  ];
+  if (doneWhen.transcriptId) {
+    pages.push({
+      path: `/transcripts/${doneWhen.transcriptId}`,
+      ready: () => page.getByRole('img', { name: 'Audio waveform' }).waitFor(),
+      name: 'transcript',
+    });
+  }
+  for (const { path, ready, name } of pages) {
     await page.goto(path);
     await page.getByRole('button').first().waitFor();
-    if (path === '/rooms') await page.getByRole('button', { name: 'New room' }).click();
-    else await page.getByRole('button', { name: 'Join call' }).waitFor();
+    await ready();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${path}: page is ${width}px wide`);
     for (const button of await page.getByRole('button').all()) {
       const box = await button.boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${path}: ${await button.textContent()} off screen`);
     }
-    await shot(page, `narrow-${path === '/rooms' ? 'rooms' : 'mock-room'}`);
+    await shot(page, `narrow-${name}`);
   }
   await context.close();
 });
 
+// First load of the mock room page, cold cache, three times (median reported): bytes on the wire
+// from the DevTools protocol, times from the page's own clock (Navigation Timing, and the moment
+// the page became usable: the Join button and the live participant count both rendered).
 test('mock room page first load: bytes and time to interactive', async () => {
   await createRoom({ name: 'perf-room', platform: 'mock', recording_type: 'none' });
-  const { context, page } = await newPage('perf');
-  const client = await context.newCDPSession(page);
-  await client.send('Network.enable');
-  let bytes = 0;
-  const scripts = { count: 0, bytes: 0 };
-  const types = new Map();
-  client.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
-  client.on('Network.loadingFinished', (e) => {
-    bytes += e.encodedDataLength;
-    if (types.get(e.requestId) === 'Script') {
-      scripts.count++;
-      scripts.bytes += e.encodedDataLength;
-    }
-  });
-  const started = Date.now();
-  await page.goto('/perf-room');
-  await page.getByRole('button', { name: 'Join call' }).waitFor();
-  await page.getByTestId('participant-count').filter({ hasText: 'in the call' }).waitFor();
-  const interactive = Date.now() - started;
-  const figures = { transferredBytes: bytes, scriptBytes: scripts.bytes, scripts: scripts.count, timeToInteractiveMs: interactive };
-  console.log(`mock room first load: ${JSON.stringify(figures)}`);
-  if (process.env.REFLECTOR_PERF_OUT) writeFileSync(process.env.REFLECTOR_PERF_OUT, JSON.stringify(figures, null, 2));
-  assert.ok(scripts.bytes < 300 * 1024, `${scripts.bytes} bytes of JavaScript`);
-  await context.close();
+  await meetingOf('perf-room');
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const { context, page } = await newPage('perf');
+    await context.addInitScript(() => {
+      const observer = new MutationObserver(() => {
+        const count = document.querySelector('[data-testid="participant-count"]');
+        const join = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Join call');
+        if (count && count.textContent.includes('in the call') && join && !join.disabled) {
+          window.__interactiveAt = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const client = await context.newCDPSession(page);
+    await client.send('Network.enable');
+    let bytes = 0;
+    let requests = 0;
+    const scripts = { count: 0, bytes: 0 };
+    const types = new Map();
+    client.on('Network.responseReceived', (e) => types.set(e.requestId, e.type));
+    client.on('Network.loadingFinished', (e) => {
+      requests++;
+      bytes += e.encodedDataLength;
+      if (types.get(e.requestId) === 'Script') {
+        scripts.count++;
+        scripts.bytes += e.encodedDataLength;
+      }
+    });
+    await page.goto('/perf-room');
+    await page.waitForFunction(() => window.__interactiveAt !== undefined);
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        responseEndMs: Math.round(nav.responseEnd),
+        domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+        loadMs: Math.round(nav.loadEventEnd),
+        interactiveMs: Math.round(window.__interactiveAt),
+      };
+    });
+    runs.push({ transferredBytes: bytes, requests, scriptBytes: scripts.bytes, scripts: scripts.count, ...timing });
+    await context.close();
+  }
+  const median = (key) => runs.map((r) => r[key]).sort((x, y) => x - y)[1];
+  const figures = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(k)]));
+  console.log(`mock room first load (median of 3): ${JSON.stringify(figures)}`);
+  console.log(`mock room first load runs: ${JSON.stringify(runs)}`);
+  if (process.env.REFLECTOR_PERF_OUT) writeFileSync(process.env.REFLECTOR_PERF_OUT, JSON.stringify({ median: figures, runs }, null, 2));
+  // Target (issue 13): under 300 KB of compressed JavaScript; the provider SDKs are not loaded.
+  for (const r of runs) assert.ok(r.scriptBytes < 300 * 1024, `${r.scriptBytes} bytes of JavaScript`);
 });
 
-test('no console errors on the app pages', () => {
+test('no console errors on the app pages, no CSP violation on any page', () => {
   assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(cspViolations, []);
 });

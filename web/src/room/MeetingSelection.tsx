@@ -47,9 +47,11 @@ export function MeetingSelection({ room }: { room: Room }) {
         }}
         onEnd={(m) => end.mutate(m.id ?? '')}
       />
-      <button type="button" className="primary" onClick={() => create.mutate(undefined, { onSuccess: open })}>
-        Start an unscheduled meeting
-      </button>
+      <p>
+        <button type="button" className="primary" onClick={() => create.mutate(undefined, { onSuccess: open })}>
+          Start an unscheduled meeting
+        </button>
+      </p>
     </main>
   );
 }

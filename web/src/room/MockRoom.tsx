@@ -159,7 +159,11 @@ function Recorder({ roomName }: { roomName: string }) {
           Record
         </button>
       )}
-      {recording && <p role="status">Recording the microphone…</p>}
+      {recorder.state.kind === 'recording' && (
+        <p role="status">
+          Recording the microphone… <Elapsed since={recorder.state.startedAt} />
+        </p>
+      )}
       {recorder.state.kind === 'error' && <ErrorText error={recorder.state.message} />}
       {upload.kind === 'uploading' && (
         <p>
@@ -174,5 +178,20 @@ function Recorder({ roomName }: { roomName: string }) {
       )}
       {upload.kind === 'failed' && <ErrorText error={upload.message} />}
     </section>
+  );
+}
+
+// Time since `since` (a Date.now() value) as m:ss, ticking while shown.
+function Elapsed({ since }: { since: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.floor((now - since) / 1000));
+  return (
+    <span role="timer" data-testid="recording-elapsed">
+      {Math.floor(seconds / 60)}:{String(seconds % 60).padStart(2, '0')}
+    </span>
   );
 }

@@ -1,5 +1,11 @@
 import { authHeaders } from '../api/auth';
 import { errorMessage } from '../api/client';
+import type { paths } from '../api/schema';
+
+// The 202 answer of the mock recording endpoint, from /openapi.json. The upload itself uses
+// XMLHttpRequest (progress events), not the typed client.
+type Accepted =
+  paths['/v1/mock/rooms/{room_name}/recording']['post']['responses']['202']['content']['application/json'];
 
 export interface UploadResult {
   status: number;
@@ -31,7 +37,7 @@ export function uploadRecording(
       }
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
-        resolve({ status: xhr.status, recordingId: (body as { recording_id?: string })?.recording_id });
+        resolve({ status: xhr.status, recordingId: (body as Accepted | undefined)?.recording_id });
       } else {
         resolve({ status: xhr.status, message: errorMessage(body, xhr.status) });
       }

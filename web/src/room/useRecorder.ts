@@ -10,7 +10,12 @@ export function useRecorder() {
 
   const start = useCallback(async () => {
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      // The microphone as it is: WebRTC's call processing (echo cancellation, noise suppression,
+      // automatic gain) is tuned for listeners, and it garbles speech for the recogniser (the
+      // e2e's spoken sentence came back as other words with it on).
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
       const mr = new MediaRecorder(stream);
       chunks.current = [];
       mr.ondataavailable = (e) => {

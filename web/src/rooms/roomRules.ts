@@ -1,10 +1,13 @@
 // The room editor's rules (reference §8.5), kept pure so they are unit-tested.
+import type { components } from '../api/schema';
 
 export const RESERVED_ROOM_NAMES = ['browse', 'rooms', 'transcripts'] as const;
 
-export type RoomMode = 'normal' | 'group';
-export type RecordingType = 'none' | 'local' | 'cloud';
-export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
+// The enums of /openapi.json: a value the API drops or renames fails the build here.
+type CreateRoomFields = components['schemas']['CreateRoom'];
+export type RoomMode = NonNullable<CreateRoomFields['room_mode']>;
+export type RecordingType = NonNullable<CreateRoomFields['recording_type']>;
+export type RecordingTrigger = NonNullable<CreateRoomFields['recording_trigger']>;
 
 export const ROOM_MODES: RoomMode[] = ['normal', 'group'];
 export const RECORDING_TYPES: RecordingType[] = ['none', 'local', 'cloud'];

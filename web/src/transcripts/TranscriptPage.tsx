@@ -3,7 +3,17 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ErrorText } from '../common/ErrorText';
-import { fetchWebVtt, formatTime, useTranscript, useWaveform, type Segment } from './transcriptsApi';
+import {
+  displayTitle,
+  fetchWebVtt,
+  formatTime,
+  isSettled,
+  participantsOf,
+  segmentsOf,
+  useTranscript,
+  useWaveform,
+  type Segment,
+} from './transcriptsApi';
 
 export function TranscriptPage() {
   const { transcriptId = '' } = useParams();
@@ -12,9 +22,9 @@ export function TranscriptPage() {
   if (transcript.isPending) return <p role="status">Loading transcript…</p>;
   if (transcript.error) return <ErrorText error={transcript.error} />;
   const t = transcript.data;
-  const segments: Segment[] = Array.isArray(t.transcript) ? t.transcript : [];
+  const segments = segmentsOf(t);
   const speakers = new Map<number, string>();
-  for (const p of t.participants ?? []) if (p.speaker != null) speakers.set(p.speaker, p.name);
+  for (const p of participantsOf(t)) if (p.speaker != null) speakers.set(p.speaker, p.name);
   const speakerName = (s: Segment) => s.speaker_name || speakers.get(s.speaker) || `Speaker ${s.speaker}`;
   const seek = (seconds: number) => {
     if (audio.current) {
@@ -28,16 +38,20 @@ export function TranscriptPage() {
       <p>
         <Link to="/transcripts">All transcripts</Link>
       </p>
-      <h1 id="transcript-title">{t.title || t.name || 'Untitled'}</h1>
+      <h1 id="transcript-title">{displayTitle(t)}</h1>
       <p className="muted">
-        Status: {t.status}
+        Status: <span data-testid="transcript-status">{t.status}</span>
         {t.duration ? ` · ${formatTime(t.duration / 1000)}` : ''}
         {t.room_name ? ` · room ${t.room_name}` : ''}
       </p>
-      {speakers.size > 0 && <p>Speakers: {[...new Set(speakers.values())].join(', ')}</p>}
+      {!isSettled(t.status) && <p role="status">Transcribing… this page updates when it is done.</p>}
+      {t.status === 'error' && t.error && <ErrorText error={`Transcription failed: ${t.error}`} />}
+      {speakers.size > 0 && (
+        <p data-testid="speakers">Speakers: {[...new Set(speakers.values())].join(', ')}</p>
+      )}
       {!t.audio_deleted && t.status === 'ended' && (
         <section aria-label="Audio" className="card">
-          <Waveform id={t.id} onSeek={seek} />
+          <Waveform id={t.id} durationSeconds={(t.duration ?? 0) / 1000} onSeek={seek} />
           <audio ref={audio} controls preload="none" src={`/v1/transcripts/${encodeURIComponent(t.id)}/audio/mp3`}>
             Your browser cannot play the audio.
           </audio>
@@ -59,7 +73,17 @@ export function TranscriptPage() {
   );
 }
 
-function Waveform({ id, onSeek }: { id: string; onSeek: (seconds: number) => void }) {
+// The peaks over the whole recording; a click plays from that point. The position comes from the
+// transcript's duration: the <audio> element (preload="none") does not know its own until loaded.
+function Waveform({
+  id,
+  durationSeconds,
+  onSeek,
+}: {
+  id: string;
+  durationSeconds: number;
+  onSeek: (seconds: number) => void;
+}) {
   const data = useWaveform(id, true);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -88,9 +112,8 @@ function Waveform({ id, onSeek }: { id: string; onSeek: (seconds: number) => voi
       role="img"
       aria-label="Audio waveform"
       onClick={(e) => {
-        const audioEl = e.currentTarget.parentElement?.querySelector('audio');
         const rect = e.currentTarget.getBoundingClientRect();
-        if (audioEl && Number.isFinite(audioEl.duration)) onSeek(((e.clientX - rect.left) / rect.width) * audioEl.duration);
+        if (durationSeconds > 0) onSeek(((e.clientX - rect.left) / rect.width) * durationSeconds);
       }}
     />
   );
@@ -111,7 +134,8 @@ function WebVttDownload({ id }: { id: string }) {
             a.href = url;
             a.download = `transcript-${id}.vtt`;
             a.click();
-            URL.revokeObjectURL(url);
+            // The download has started from the click; the URL is released once it is read.
+            setTimeout(() => URL.revokeObjectURL(url), 60_000);
           } catch (e) {
             setError(e);
           }

@@ -1,10 +1,12 @@
-// /transcripts: the list, and full-text search with snippets (contract §9).
+// /transcripts: the list, and full-text search with its snippets, the query's words highlighted
+// (contract §9).
 import { useId, useState } from 'react';
-import { Link, Route, Routes } from 'react-router-dom';
+import { Link, Route, Routes, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { ErrorText } from '../common/ErrorText';
+import { highlightSnippet } from './searchApi';
 import { TranscriptPage } from './TranscriptPage';
-import { formatTime, useTranscripts } from './transcriptsApi';
+import { displayTitle, formatTime, useTranscripts } from './transcriptsApi';
 
 export default function TranscriptsRoutes() {
   return (
@@ -16,8 +18,10 @@ export default function TranscriptsRoutes() {
 }
 
 function TranscriptsList() {
-  const [input, setInput] = useState('');
-  const [query, setQuery] = useState('');
+  // The query lives in the address (?q=), so a search can be linked, reloaded and gone back to.
+  const [params, setParams] = useSearchParams();
+  const query = params.get('q') ?? '';
+  const [input, setInput] = useState(query);
   const transcripts = useTranscripts(query);
   const id = useId();
   const unavailable = transcripts.error instanceof ApiError && transcripts.error.status === 404;
@@ -29,7 +33,8 @@ function TranscriptsList() {
         className="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
-          setQuery(input);
+          const q = input.trim();
+          setParams(q ? { q } : {});
         }}
       >
         <label htmlFor={id}>Search transcripts</label>
@@ -38,7 +43,7 @@ function TranscriptsList() {
       </form>
       {transcripts.isPending && <p role="status">Loading…</p>}
       {unavailable ? (
-        <p>Transcripts are not available on this server yet.</p>
+        <p>{query ? 'Search is not available on this server yet.' : 'Transcripts are not available on this server yet.'}</p>
       ) : (
         <ErrorText error={transcripts.error} />
       )}
@@ -49,11 +54,11 @@ function TranscriptsList() {
             <li key={t.id} className="room-row">
               <div>
                 <Link to={`/transcripts/${t.id}`} className="room-name">
-                  {t.title || t.name || 'Untitled'}
+                  {displayTitle(t)}
                 </Link>
                 <span className="muted">
                   {' '}
-                  {new Date(t.created_at).toLocaleString()} · {t.status}
+                  {new Date(t.created_at).toLocaleString()} · <span data-testid="transcript-status">{t.status}</span>
                   {t.duration ? ` · ${formatTime(t.duration / 1000)}` : ''}
                   {t.room_name ? ` · ${t.room_name}` : ''}
                 </span>
@@ -65,22 +70,27 @@ function TranscriptsList() {
       {transcripts.data?.kind === 'search' && (
         <>
           <p role="status">
-            {transcripts.data.total} {transcripts.data.total === 1 ? 'result' : 'results'} for “{query.trim()}”
+            {transcripts.data.total} {transcripts.data.total === 1 ? 'result' : 'results'} for “{query}”
           </p>
+          {transcripts.data.results.length === 0 && <p className="muted">No transcript matches these words.</p>}
           <ul className="room-list" aria-label="Search results">
             {transcripts.data.results.map((r) => (
               <li key={r.id} className="room-row">
                 <div>
                   <Link to={`/transcripts/${r.id}`} className="room-name">
-                    {r.title || 'Untitled'}
+                    {displayTitle(r)}
                   </Link>
                   <span className="muted">
                     {' '}
-                    {new Date(r.created_at).toLocaleString()} · {r.total_match_count} matches
+                    {new Date(r.created_at).toLocaleString()} · {r.status}
+                    {r.duration ? ` · ${formatTime(r.duration / 1000)}` : ''} · {r.total_match_count}{' '}
+                    {r.total_match_count === 1 ? 'match' : 'matches'}
                   </span>
                   {r.search_snippets.map((s, i) => (
                     <p key={i} className="snippet">
-                      {s}
+                      {highlightSnippet(s, query).map((part, j) =>
+                        part.match ? <mark key={j}>{part.text}</mark> : <span key={j}>{part.text}</span>,
+                      )}
                     </p>
                   ))}
                 </div>

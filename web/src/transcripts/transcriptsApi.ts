@@ -1,33 +1,16 @@
-// The transcripts API (contract §7.6, §8; reference §5.5). It is being built on the server in
-// parallel, so these shapes are written from the contract; once /openapi.json has these paths,
-// switch to the generated types (api/schema.d.ts) like the rest of api/.
+// The transcripts API (contract §7.6, §8; reference §5.5) through the typed client: list, one
+// transcript, its waveform and WebVTT come from /openapi.json (api/schema.d.ts). The server
+// describes `transcript` and `participants` loosely (a string or a list; plain objects), so their
+// element shapes are written here from the contract.
 import { useQuery } from '@tanstack/react-query';
-import { authHeaders } from '../api/auth';
-import { ApiError, errorMessage } from '../api/client';
+import { api, unwrap } from '../api/client';
+import type { components } from '../api/schema';
+import { searchTranscripts, type SearchResponse } from './searchApi';
 
-export interface TranscriptSummary {
-  id: string;
-  name?: string;
-  title?: string | null;
-  status: string;
-  duration?: number | null; // milliseconds
-  created_at: string;
-  room_name?: string | null;
-  short_summary?: string | null;
-}
+export type Transcript = components['schemas']['Transcript'];
+export type TranscriptStatus = Transcript['status'];
 
-export interface SearchResult {
-  id: string;
-  title?: string | null;
-  room_name?: string | null;
-  status: string;
-  created_at: string;
-  duration?: number | null;
-  rank: number;
-  search_snippets: string[];
-  total_match_count: number;
-}
-
+// One element of `transcript` when transcript_format=json.
 export interface Segment {
   speaker: number;
   speaker_name?: string | null;
@@ -36,54 +19,59 @@ export interface Segment {
   end: number;
 }
 
-export interface TranscriptDetail {
+// One element of `participants`.
+export interface Participant {
   id: string;
-  name?: string;
-  title?: string | null;
-  status: string;
-  duration?: number | null;
-  created_at?: string;
-  room_name?: string | null;
-  audio_deleted?: boolean | null;
-  participants?: Array<{ id: string; speaker?: number | null; name: string }>;
-  transcript?: Segment[] | string;
+  speaker?: number | null;
+  name: string;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { headers: authHeaders() });
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw new ApiError(response.status, errorMessage(body, response.status));
-  return body as T;
+// A transcript that may still change (polled until it is final).
+export function isSettled(status: TranscriptStatus | undefined): boolean {
+  return status === 'ended' || status === 'error';
 }
 
+const POLL_MS = 1000;
+
+export type TranscriptsAnswer =
+  | { kind: 'list'; items: Transcript[] }
+  | ({ kind: 'search' } & SearchResponse);
+
+// The list (empty query) or the full-text search. A list with unfinished transcripts is polled so
+// their status moves on screen.
 export function useTranscripts(query: string) {
   const q = query.trim();
   return useQuery({
     queryKey: ['transcripts', q],
-    queryFn: async () => {
+    queryFn: async (): Promise<TranscriptsAnswer> => {
       if (q.length === 0) {
-        const page = await getJson<{ items: TranscriptSummary[] }>('/v1/transcripts?sort_by=created_at');
-        return { kind: 'list' as const, items: page.items };
+        const page = await unwrap(
+          api.GET('/v1/transcripts', { params: { query: { sort_by: 'created_at', size: 100 } } }),
+        );
+        return { kind: 'list', items: page.items ?? [] };
       }
-      const found = await getJson<{ results: SearchResult[]; total: number }>(
-        `/v1/transcripts/search?q=${encodeURIComponent(q)}&limit=50`,
-      );
-      return { kind: 'search' as const, results: found.results, total: found.total };
+      return { kind: 'search', ...(await searchTranscripts(q, 50)) };
     },
     retry: false,
+    refetchInterval: (state) => {
+      const data = state.state.data;
+      if (data?.kind !== 'list') return false;
+      return data.items.every((t) => isSettled(t.status)) ? false : POLL_MS;
+    },
   });
 }
 
 export function useTranscript(id: string) {
   return useQuery({
     queryKey: ['transcript', id],
-    queryFn: () => getJson<TranscriptDetail>(`/v1/transcripts/${encodeURIComponent(id)}?transcript_format=json`),
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/transcripts/{transcript_id}', {
+          params: { path: { transcript_id: id }, query: { transcript_format: 'json' } },
+        }),
+      ),
     retry: false,
+    refetchInterval: (state) => (isSettled(state.state.data?.status) ? false : POLL_MS),
   });
 }
 
@@ -91,10 +79,12 @@ export function useWaveform(id: string, enabled: boolean) {
   return useQuery({
     queryKey: ['transcript', id, 'waveform'],
     queryFn: async () => {
-      const body = await getJson<{ data?: number[] } | number[]>(
-        `/v1/transcripts/${encodeURIComponent(id)}/audio/waveform`,
+      const body = await unwrap(
+        api.GET('/v1/transcripts/{transcript_id}/audio/waveform', {
+          params: { path: { transcript_id: id } },
+        }),
       );
-      return Array.isArray(body) ? body : (body.data ?? []);
+      return body.data ?? [];
     },
     enabled,
     retry: false,
@@ -102,10 +92,34 @@ export function useWaveform(id: string, enabled: boolean) {
 }
 
 export async function fetchWebVtt(id: string): Promise<string> {
-  const body = await getJson<{ transcript?: string }>(
-    `/v1/transcripts/${encodeURIComponent(id)}?transcript_format=webvtt-named`,
+  const body = await unwrap(
+    api.GET('/v1/transcripts/{transcript_id}', {
+      params: { path: { transcript_id: id }, query: { transcript_format: 'webvtt-named' } },
+    }),
   );
-  return body.transcript ?? '';
+  return typeof body.transcript === 'string' ? body.transcript : '';
+}
+
+export function segmentsOf(t: Transcript): Segment[] {
+  return Array.isArray(t.transcript) ? (t.transcript as Segment[]) : [];
+}
+
+export function participantsOf(t: Transcript): Participant[] {
+  return (t.participants ?? []) as unknown as Participant[];
+}
+
+// What a transcript is called on screen: its title, its name, else the room and the day.
+export function displayTitle(t: {
+  title?: string | null;
+  name?: string | null;
+  room_name?: string | null;
+  created_at?: string;
+}): string {
+  if (t.title) return t.title;
+  if (t.name) return t.name;
+  const day = t.created_at ? new Date(t.created_at).toLocaleDateString() : '';
+  if (t.room_name) return `Meeting in ${t.room_name}${day ? `, ${day}` : ''}`;
+  return 'Untitled';
 }
 
 // "m:ss" or "h:mm:ss".
