@@ -636,7 +636,7 @@ void Replace(std::string& text, std::string_view token, std::string_view with) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       Initial(),           Platform(),         ProviderTracking(), WebhookEventsAndJobs(),
-      RecordingPipeline(), TranscriptSearch(), CalendarSync(),       RoomWebhookDeliveries(),
+      RecordingPipeline(), TranscriptSearch(), CalendarSync(),     RoomWebhookDeliveries(),
   };
   return migrations;
 }

@@ -311,9 +311,8 @@ Result<std::string> TranscriptRepository::EditParticipants(
   // PostgreSQL locks the row for it (SQLite's write transaction already excludes other writers).
   // Compare-and-set on the stored text stays as a guard against writers outside this function.
   constexpr int kTries = 8;
-  const std::string select =
-      std::string(kSelectParticipants) +
-      (session.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "");
+  const std::string select = std::string(kSelectParticipants) +
+                             (session.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "");
   for (int i = 0; i < kTries; ++i) {
     auto tx = session.Begin(TxMode::kWrite);
     if (!tx) return Err(std::move(tx.error()));
