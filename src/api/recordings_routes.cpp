@@ -104,14 +104,6 @@ json RefDoc(const std::string& description, const std::string& schema) {
   return Doc(description, {{"$ref", "#/components/schemas/" + schema}});
 }
 
-std::optional<std::string> RoomNameOf(store::Session& session,
-                                      const std::optional<std::string>& room_id) {
-  if (!room_id) return std::nullopt;
-  auto room = store::RoomRepository::GetById(session, *room_id);
-  if (!room) return std::nullopt;
-  return room->name;
-}
-
 // The extension FFmpeg and people expect for a Content-Type (FFmpeg probes the bytes anyway).
 std::string ExtensionFor(std::string_view content_type) {
   std::string type(content_type.substr(0, content_type.find(';')));
@@ -346,12 +338,10 @@ struct Handlers {
   }
 
   http::Response GetTranscript(http::Request& request) {
-    auto caller = OptionalUser(ctx.auth, request);
-    if (!caller) return ErrorResponse(caller.error());
     auto session = ctx.db.Acquire();
-    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
-    if (!t) return ErrorResponse(t.error());
-    if (!CanRead(*t, *caller)) return http::Response::Detail(403, "Not authorized");
+    ReadableTranscript readable = LoadReadable(ctx.auth, session, request);
+    if (readable.refusal) return std::move(*readable.refusal);
+    const store::Transcript* t = &readable.transcript;
     const std::string format = request.QueryParam("transcript_format").value_or("text");
     if (format != "text" && format != "text-timestamped" && format != "webvtt-named" &&
         format != "json") {
@@ -385,24 +375,13 @@ struct Handlers {
     std::optional<http::Response> refusal;
   };
   Audio LoadAudio(http::Request& request) {
-    Audio out;
-    auto caller = OptionalUser(ctx.auth, request);
-    if (!caller) {
-      out.refusal = ErrorResponse(caller.error());
-      return out;
-    }
     auto session = ctx.db.Acquire();
-    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
-    if (!t) {
-      out.refusal = ErrorResponse(t.error());
-      return out;
-    }
-    if (!CanRead(*t, *caller)) {
-      out.refusal = http::Response::Detail(403, "Not authorized");
-    } else if (t->audio_deleted.value_or(false) || !t->audio_key) {
+    ReadableTranscript readable = LoadReadable(ctx.auth, session, request);
+    Audio out{std::move(readable.transcript), std::move(readable.refusal)};
+    if (!out.refusal &&
+        (out.transcript.audio_deleted.value_or(false) || !out.transcript.audio_key)) {
       out.refusal = http::Response::Detail(404, "Audio not found");
     }
-    out.transcript = std::move(*t);
     return out;
   }
 

@@ -13,7 +13,6 @@
 #include "api/transcript_json.hpp"
 #include "core/ids.hpp"
 #include "recordings/reprocess.hpp"
-#include "store/rooms.hpp"
 #include "store/transcripts.hpp"
 
 namespace reflector::api {
@@ -133,13 +132,6 @@ struct Handlers {
     return out;
   }
 
-  std::optional<std::string> RoomName(store::Session& session, const store::Transcript& t) {
-    if (!t.room_id) return std::nullopt;
-    auto room = store::RoomRepository::GetById(session, *t.room_id);
-    if (!room) return std::nullopt;
-    return room->name;
-  }
-
   http::Response Patch(http::Request& request) {
     auto session = ctx.db.Acquire();
     Owned owned = LoadOwned(session, request);
@@ -184,16 +176,14 @@ struct Handlers {
     }
     auto fresh = store::TranscriptRepository::Get(session, t.id);
     if (!fresh) return ErrorResponse(fresh.error());
-    return http::Response::Json(200, TranscriptToJson(*fresh, RoomName(session, *fresh)));
+    return http::Response::Json(200, TranscriptToJson(*fresh, RoomNameOf(session, fresh->room_id)));
   }
 
   http::Response ListParticipants(http::Request& request) {
-    auto caller = OptionalUser(ctx.auth, request);
-    if (!caller) return ErrorResponse(caller.error());
     auto session = ctx.db.Acquire();
-    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
-    if (!t) return ErrorResponse(t.error());
-    if (!CanRead(*t, *caller)) return http::Response::Detail(403, "Not authorized");
+    ReadableTranscript readable = LoadReadable(ctx.auth, session, request);
+    if (readable.refusal) return std::move(*readable.refusal);
+    const store::Transcript* t = &readable.transcript;
     json out = json::array();
     for (const auto& p : ParseArray(t->participants.value_or("[]"))) {
       if (p.is_object()) out.push_back(PublicParticipant(p));
@@ -202,12 +192,10 @@ struct Handlers {
   }
 
   http::Response GetParticipant(http::Request& request) {
-    auto caller = OptionalUser(ctx.auth, request);
-    if (!caller) return ErrorResponse(caller.error());
     auto session = ctx.db.Acquire();
-    auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
-    if (!t) return ErrorResponse(t.error());
-    if (!CanRead(*t, *caller)) return http::Response::Detail(403, "Not authorized");
+    ReadableTranscript readable = LoadReadable(ctx.auth, session, request);
+    if (readable.refusal) return std::move(*readable.refusal);
+    const store::Transcript* t = &readable.transcript;
     const std::string pid(request.PathParam("participant_id"));
     for (const auto& p : ParseArray(t->participants.value_or("[]"))) {
       if (p.is_object() && p.value("id", "") == pid) {

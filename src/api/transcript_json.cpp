@@ -1,6 +1,9 @@
 #include "api/transcript_json.hpp"
 
+#include "api/auth_backends.hpp"
+#include "api/errors.hpp"
 #include "core/time_format.hpp"
+#include "store/rooms.hpp"
 
 namespace reflector::api {
 namespace {
@@ -56,6 +59,32 @@ bool CanRead(const store::Transcript& t, const std::optional<Principal>& caller)
 bool CanWrite(const store::Transcript& t, const std::optional<Principal>& caller) {
   if (!t.user_id) return true;
   return caller && caller->user_id == *t.user_id;
+}
+
+std::optional<std::string> RoomNameOf(store::Session& session,
+                                      const std::optional<std::string>& room_id) {
+  if (!room_id) return std::nullopt;
+  auto room = store::RoomRepository::GetById(session, *room_id);
+  if (!room) return std::nullopt;
+  return room->name;
+}
+
+ReadableTranscript LoadReadable(Authenticator& auth, store::Session& session,
+                                const http::Request& request) {
+  ReadableTranscript out;
+  auto caller = OptionalUser(auth, request);
+  if (!caller) {
+    out.refusal = ErrorResponse(caller.error());
+    return out;
+  }
+  auto t = store::TranscriptRepository::Get(session, request.PathParam("transcript_id"));
+  if (!t) {
+    out.refusal = ErrorResponse(t.error());
+    return out;
+  }
+  if (!CanRead(*t, *caller)) out.refusal = http::Response::Detail(403, "Not authorized");
+  out.transcript = std::move(*t);
+  return out;
 }
 
 bool IsOwner(const store::Transcript& t, const Principal& caller) {
