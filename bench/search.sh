@@ -8,6 +8,7 @@
 #   mid      the 100th most frequent word (in every transcript, a few times each)
 #   rare     "xylophone" (in 1 transcript of 1 000)
 #   phrase   "w0 w1" as a quoted phrase (the two most frequent words next to each other)
+#   and      w0 w1 unquoted (both words, anywhere)
 #   or       xylophone OR the 1000th word
 #   none     no q: the newest 20, rank 1
 # and prints wrk's latency percentiles. PostgreSQL runs on a throwaway server
@@ -57,11 +58,11 @@ run() {
   local base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
   declare -A queries=(
-    [common]="$w0" [mid]="$w99" [rare]="xylophone" [phrase]="\"$w0 $w1\""
+    [common]="$w0" [mid]="$w99" [rare]="xylophone" [phrase]="\"$w0 $w1\"" [and]="$w0 $w1"
     [or]="xylophone OR $w999" [none]=""
   )
   printf '   %-7s %-28s %8s %9s %9s %9s %9s\n' query q total req/s p50 p90 p99
-  for name in common mid rare phrase or none; do
+  for name in common mid rare phrase and or none; do
     local q=${queries[$name]} path="/v1/transcripts/search"
     [[ -n "$q" ]] && path="$path?q=$(urlencode "$q")"
     local total

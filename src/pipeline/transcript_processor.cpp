@@ -131,8 +131,16 @@ Status Run(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
   }
   const auto segments = BuildSegments(words, names);
   auto session = deps.db.Acquire();
-  REFLECTOR_RETURN_IF_ERROR(store::TranscriptRepository::SetResult(
-      session, t.id, WordsToJson(words), ToWebVtt(segments), participants));
+  {
+    // The result and the room webhook's job commit together: queued after the commit, a crash in
+    // between ended the transcript unannounced (its retried job finds it ended and stops).
+    auto tx = session.Begin(store::TxMode::kWrite);
+    if (!tx) return Err(std::move(tx.error()));
+    REFLECTOR_RETURN_IF_ERROR(store::TranscriptRepository::SetResult(
+        session, t.id, WordsToJson(words), ToWebVtt(segments), participants));
+    REFLECTOR_RETURN_IF_ERROR(roomhooks::QueueTranscriptCompleted(session, t, deps.clock.Now()));
+    REFLECTOR_RETURN_IF_ERROR(tx->Commit());
+  }
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("transcript {} ended: {} word(s) from {} track(s) with {} in {:.1f} s", t.id,
@@ -142,8 +150,6 @@ Status Run(const TranscriptProcessorDeps& deps, const store::Transcript& t) {
   auto cleaned = CleanupIfDenied(deps, t);
   if (!cleaned)
     spdlog::warn("consent cleanup of transcript {}: {}", t.id, cleaned.error().ToString());
-  if (auto hook = roomhooks::QueueTranscriptCompleted(session, t, deps.clock.Now()); !hook)
-    spdlog::warn("room webhook of transcript {} not queued: {}", t.id, hook.error().ToString());
   return Ok();
 }
 
@@ -175,7 +181,15 @@ Status ProcessTranscript(const TranscriptProcessorDeps& deps, const std::string&
     }
     t = std::move(*found);
   }
-  if (t.status == "ended") return Ok();
+  if (t.status == "ended") {
+    // A rerun after the result committed (the process stopped before the job was marked done):
+    // the consent cleanup may not have run. It is idempotent; nothing else is left to do.
+    if (!t.audio_deleted.value_or(false)) {
+      auto cleaned = CleanupIfDenied(deps, t);
+      if (!cleaned) return Err(std::move(cleaned.error()));
+    }
+    return Ok();
+  }
   auto ran = Run(deps, t);
   if (ran) return Ok();
   const Error& error = ran.error();

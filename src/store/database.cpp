@@ -13,6 +13,7 @@
 
 #include "store/internal/connection.hpp"
 #include "store/internal/database_url.hpp"
+#include "store/sqlite_rank.hpp"
 
 namespace reflector::store {
 namespace internal {
@@ -59,6 +60,10 @@ Status Pool::Connect(Connection& connection) {
         // Checkpoints run on the Database's background connection (Checkpointer), so that a
         // writer's commit never includes copying the WAL back (and its fdatasync).
         *sql << "PRAGMA wal_autocheckpoint = 0";
+      }
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(sql->get_backend());
+      if (!RegisterSqliteRank(backend->conn_)) {
+        throw std::runtime_error("SQLite has no FTS5 (needed by transcript search)");
       }
       connection.sql = std::move(sql);
     } else {

@@ -52,9 +52,15 @@ TEST(MigrationsTest, VersionsAreConsecutiveFromOneWithNamesAndBothDirections) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1));
     EXPECT_FALSE(migrations[i].name.empty());
+    // A migration may concern one engine only (9: an index SQLite needs), but it changes at
+    // least one, and whatever it does to an engine it can undo there.
+    EXPECT_FALSE(internal::StatementsFor(migrations[i].up, Dialect::kSqlite).empty() &&
+                 internal::StatementsFor(migrations[i].up, Dialect::kPostgres).empty())
+        << migrations[i].name;
     for (Dialect d : {Dialect::kSqlite, Dialect::kPostgres}) {
-      EXPECT_FALSE(internal::StatementsFor(migrations[i].up, d).empty());
-      EXPECT_FALSE(internal::StatementsFor(migrations[i].down, d).empty());
+      EXPECT_EQ(internal::StatementsFor(migrations[i].up, d).empty(),
+                internal::StatementsFor(migrations[i].down, d).empty())
+          << migrations[i].name;
       for (const auto& statement : internal::StatementsFor(migrations[i].up, d)) {
         EXPECT_EQ(statement.find('{'), std::string::npos) << statement;  // no token left
         EXPECT_THAT(internal::PlaceholderNames(statement), IsEmpty()) << statement;

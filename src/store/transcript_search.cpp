@@ -85,6 +85,46 @@ std::vector<size_t> FindAll(const std::u32string& hay, const std::u32string& nee
   return out;
 }
 
+// Text ready for case-insensitive search. ASCII text (most transcripts) is kept as lower-cased
+// bytes, where a byte is a code point; other text is decoded (4 + 8 bytes per code point).
+struct Folded {
+  bool ascii = true;
+  std::string bytes;  // ascii
+  Decoded decoded;    // !ascii
+  size_t size() const { return ascii ? bytes.size() : decoded.folded.size(); }
+  size_t Offset(size_t i) const { return ascii ? i : decoded.offsets[i]; }
+};
+
+Folded FoldText(std::string_view s) {
+  Folded f;
+  f.ascii = std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
+  if (!f.ascii) {
+    f.decoded = Decode(s);
+    return f;
+  }
+  f.bytes.resize(s.size());
+  std::transform(s.begin(), s.end(), f.bytes.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+  return f;
+}
+
+// Code point positions of `needle` (already folded) in `text`. An ASCII text holds no non-ASCII
+// code point (Fold never maps between the two), so such a needle is not in it.
+std::vector<size_t> FindAll(const Folded& text, const Folded& needle) {
+  if (!text.ascii) {
+    return FindAll(text.decoded.folded,
+                   needle.ascii ? std::u32string(needle.bytes.begin(), needle.bytes.end())
+                                : needle.decoded.folded);
+  }
+  std::vector<size_t> out;
+  if (!needle.ascii || needle.bytes.empty()) return out;
+  for (size_t pos = text.bytes.find(needle.bytes); pos != std::string::npos;
+       pos = text.bytes.find(needle.bytes, pos + needle.bytes.size())) {
+    out.push_back(pos);
+  }
+  return out;
+}
+
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -231,11 +271,13 @@ constexpr std::string_view kPostgresMatchFrom =
 constexpr std::string_view kPostgresRank = "CAST(ts_rank(t.search_vector_en, query, 32) AS FLOAT8)";
 
 constexpr std::string_view kSqliteMatchFrom =
-    " FROM (SELECT d.transcript_id AS tid, -bm25(transcript_fts, 1.0, 0.4, 0.2) AS score"
+    " FROM (SELECT d.transcript_id AS tid, reflector_rank(transcript_fts, 1.0, 0.4, 0.2) AS score"
     " FROM transcript_fts JOIN transcript_search_doc d ON d.docid = transcript_fts.rowid"
     " WHERE transcript_fts MATCH :q) m"
-    " JOIN transcript t ON t.id = m.tid LEFT JOIN room r ON r.id = t.room_id WHERE 1 = 1";
-constexpr std::string_view kSqliteRank = "MAX(s.score, 0.0) / (MAX(s.score, 0.0) + 1.0)";
+    " JOIN transcript t INDEXED BY idx_transcript_search_keys ON t.id = m.tid"
+    " LEFT JOIN room r ON r.id = t.room_id WHERE 1 = 1";
+// bm25's score turned into 0..1 as ts_rank's normalization 32 does.
+constexpr std::string_view kSqliteRankOf = "MAX(p.score, 0.0) / (MAX(p.score, 0.0) + 1.0)";
 
 constexpr std::string_view kSqliteExcludeFrom =
     " FROM transcript t LEFT JOIN room r ON r.id = t.room_id"
@@ -360,24 +402,24 @@ Fts5Query WebsearchToFts5(std::string_view query) {
 
 int64_t CountMatches(std::string_view text, std::string_view query) {
   if (text.empty() || query.empty()) return 0;
-  return static_cast<int64_t>(FindAll(Decode(text).folded, Decode(query).folded).size());
+  return static_cast<int64_t>(FindAll(FoldText(text), FoldText(query)).size());
 }
 
 namespace {
 
 // GenerateSnippets on text already decoded (CombineSnippets decodes each text once).
-std::vector<std::string> SnippetsIn(std::string_view text, const Decoded& t, std::string_view query,
+std::vector<std::string> SnippetsIn(std::string_view text, const Folded& t, std::string_view query,
                                     size_t max_snippets) {
   std::vector<std::string> out;
   if (text.empty() || query.empty() || max_snippets == 0) return out;
-  const size_t length = t.folded.size();
+  const size_t length = t.size();
   size_t last_end = 0;
-  for (size_t pos : FindAll(t.folded, Decode(query).folded)) {
+  for (size_t pos : FindAll(t, FoldText(query))) {
     if (out.size() >= max_snippets) break;
     const size_t start = pos > kContextBefore ? pos - kContextBefore : 0;
     const size_t end = std::min(length, pos + kSnippetLength - kContextBefore);
     if (start < last_end) continue;
-    std::string_view raw = text.substr(t.offsets[start], t.offsets[end] - t.offsets[start]);
+    std::string_view raw = text.substr(t.Offset(start), t.Offset(end) - t.Offset(start));
     std::string display(Strip(raw));
     if (display.empty()) continue;
     if (start > 0) display = "..." + display;
@@ -398,25 +440,25 @@ std::vector<std::string> SnippetsIn(std::string_view text, const Decoded& t, std
 std::vector<std::string> GenerateSnippets(std::string_view text, std::string_view query,
                                           size_t max_snippets) {
   if (text.empty() || query.empty() || max_snippets == 0) return {};
-  return SnippetsIn(text, Decode(text), query, max_snippets);
+  return SnippetsIn(text, FoldText(text), query, max_snippets);
 }
 
 SearchSnippets CombineSnippets(const std::optional<std::string>& long_summary,
                                const std::optional<std::string>& webvtt, std::string_view query) {
   SearchSnippets out;
   if (query.empty()) return out;
-  const std::u32string needle = Decode(query).folded;
+  const Folded needle = FoldText(query);
   std::string plain;
   if (webvtt && !webvtt->empty()) plain = WebVttPlainText(*webvtt);
-  const Decoded plain_decoded = Decode(plain);
-  out.total_match_count = static_cast<int64_t>(FindAll(plain_decoded.folded, needle).size());
+  const Folded plain_folded = FoldText(plain);
+  out.total_match_count = static_cast<int64_t>(FindAll(plain_folded, needle).size());
   if (long_summary && !long_summary->empty()) {
-    const Decoded summary = Decode(*long_summary);
-    out.total_match_count += static_cast<int64_t>(FindAll(summary.folded, needle).size());
+    const Folded summary = FoldText(*long_summary);
+    out.total_match_count += static_cast<int64_t>(FindAll(summary, needle).size());
     out.snippets = SnippetsIn(*long_summary, summary, query, kMaxSummarySnippets);
   }
   if (out.snippets.size() < kMaxSnippets && !plain.empty()) {
-    for (auto& s : SnippetsIn(plain, plain_decoded, query, kMaxSnippets - out.snippets.size())) {
+    for (auto& s : SnippetsIn(plain, plain_folded, query, kMaxSnippets - out.snippets.size())) {
       out.snippets.push_back(std::move(s));
     }
   }
@@ -430,24 +472,20 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   const std::string text = ValidUtf8(query.text);
   SqlParams params;
   std::string from;
-  std::string rank = "1.0";
   std::string score = "0.0";  // the sort key of a ranked query (its rank, or bm25's score)
   if (!text.empty()) {
     if (pg) {
       from = kPostgresMatchFrom;
-      rank = "s.score";
       score = kPostgresRank;
       params.Text("q", text);
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
       if (!fts.match.empty()) {
         from = kSqliteMatchFrom;
-        rank = kSqliteRank;
         score = "m.score";
         params.Text("q", fts.match);
       } else if (!fts.exclude.empty()) {
         from = kSqliteExcludeFrom;
-        rank = "0.0";
         params.Text("q", fts.exclude);
       } else {
         return TranscriptSearchPage{};  // nothing searchable (punctuation only)
@@ -476,46 +514,105 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
     from += " AND t.created_at <= :to_time";
     params.Time("to_time", *query.to);
   }
-  SqlParams page_params = params;
-  page_params.Int("limit", query.limit).Int("offset", query.offset);
-  // The page is chosen on narrow rows (id, rank, sort keys) and only its transcripts are read
+  // The page is chosen on narrow rows (id, score, sort keys) and only its transcripts are read
   // whole: sorting every match with its WebVTT made a query over 500 long transcripts take
-  // 200 ms on SQLite. With a text query the rank is computed once per match in an inner query
-  // (PostgreSQL: fenced by OFFSET 0, else ts_rank ran for the sort, the window and the select
-  // list, each time detoasting the vector: 57 → 34 ms over 2 000 transcripts) and the total
-  // comes from the same pass (COUNT(*) OVER ()); without one, the newest rows come from the
-  // created_at index and the total from a COUNT.
+  // 200 ms on SQLite. With a text query the score is computed once per match in an inner query
+  // (PostgreSQL: fenced by OFFSET 0, else ts_rank ran for the sort and the select list, each
+  // time detoasting the vector) and ORDER BY ... LIMIT keeps only the page's rows while sorting
+  // (a window COUNT(*) OVER () or ROW_NUMBER() would materialise and sort every match: 30 ms
+  // instead of 13 on SQLite for 10 000 matches). The total is a separate COUNT over the same
+  // matches without the score, which the database answers from its indexes.
   const bool ranked = !text.empty();
-  std::string page_query;
-  if (ranked) {
-    const std::string order = "s.score DESC, s.created_at DESC, s.id";
-    page_query = "SELECT s.id AS page_id, " + rank +
-                 " AS page_rank, COUNT(*) OVER () AS page_total, ROW_NUMBER() OVER (ORDER BY " +
-                 order + ") AS page_pos FROM (SELECT t.id, t.created_at, " + score + " AS score" +
-                 from + (pg ? " OFFSET 0" : "") + ") s ORDER BY " + order;
-  } else {
-    page_query = "SELECT t.id AS page_id, 1.0 AS page_rank, 0 AS page_total, 0 AS page_pos" + from +
-                 " ORDER BY t.created_at DESC, t.id";
-  }
-  const std::string sql = "SELECT " + std::string(ranked ? kColumns : kColumnsWithoutTexts) +
-                          ", p.page_rank, p.page_total FROM (" + page_query +
-                          " LIMIT :limit OFFSET :offset) p JOIN transcript t ON t.id = p.page_id"
-                          " LEFT JOIN room r ON r.id = t.room_id ORDER BY " +
-                          (ranked ? "p.page_pos" : "t.created_at DESC, t.id");
-  auto rows = Query(session, sql, page_params, kColumnCount);
-  if (!rows) return Err(std::move(rows.error()));
+  const std::string columns(ranked ? kColumns : kColumnsWithoutTexts);
   TranscriptSearchPage page;
-  for (const auto& row : *rows) {
-    auto hit = ReadHit(row);
-    if (!hit) return Err(std::move(hit.error()));
-    page.hits.push_back(std::move(*hit));
-  }
-  if (ranked && !rows->empty()) {
-    page.total = std::stoll(rows->front().back().value_or("0"));
-  } else if (!ranked || query.offset > 0) {
+  // Appends one slice of the result: `candidates` yields (page_id, created_at, score), sorted by
+  // score then recency or by recency alone; `rank` is the rank shown (over the outer `p` and
+  // `t`). A second use of the query text is bound as :q_rank (SOCI's PostgreSQL backend binds a
+  // name once).
+  auto read_slice = [&](const std::string& candidates, bool by_score, const std::string& rank,
+                        int limit, int offset) -> Status {
+    SqlParams slice_params = params;
+    slice_params.Int("limit", limit).Int("offset", offset);
+    const bool second_q = candidates.find(":q_rank") != std::string::npos ||
+                          rank.find(":q_rank") != std::string::npos;
+    if (second_q) slice_params.Text("q_rank", text);
+    const auto order = [&](const char* p) {
+      return std::string(by_score ? std::string(p) + "score DESC, " : "") + p +
+             "created_at DESC, " + p + "page_id";
+    };
+    const std::string sql = "SELECT " + columns + ", " + rank +
+                            ", 0 FROM (SELECT page_id, created_at, score FROM (" + candidates +
+                            ") s ORDER BY " + order("") +
+                            " LIMIT :limit OFFSET :offset) p JOIN transcript t ON t.id = p.page_id"
+                            " LEFT JOIN room r ON r.id = t.room_id ORDER BY " +
+                            order("p.");
+    auto rows = Query(session, sql, slice_params, kColumnCount);
+    if (!rows) return Err(std::move(rows.error()));
+    for (const auto& row : *rows) {
+      auto hit = ReadHit(row);
+      if (!hit) return Err(std::move(hit.error()));
+      page.hits.push_back(std::move(*hit));
+    }
+    return Ok();
+  };
+  auto count_all = [&]() -> Result<int64_t> {
     auto count = Query(session, "SELECT COUNT(*)" + from, params, 1);
     if (!count) return Err(std::move(count.error()));
-    page.total = count->empty() ? 0 : std::stoll((*count)[0][0].value_or("0"));
+    return count->empty() ? 0 : std::stoll((*count)[0][0].value_or("0"));
+  };
+  const std::string all_matches = "SELECT t.id AS page_id, t.created_at, 0.0 AS score" + from;
+
+  if (!ranked || !pg) {
+    const std::string candidates =
+        ranked ? "SELECT t.id AS page_id, t.created_at, " + score + " AS score" + from
+               : all_matches;
+    const std::string rank = ranked ? std::string(kSqliteRankOf) : std::string("1.0");
+    REFLECTOR_RETURN_IF_ERROR(read_slice(candidates, ranked, rank, query.limit, query.offset));
+    if (query.offset == 0 && static_cast<int>(page.hits.size()) < query.limit) {
+      page.total = static_cast<int64_t>(page.hits.size());  // the whole result is on this page
+      return page;
+    }
+    auto total = count_all();
+    if (!total) return Err(std::move(total.error()));
+    page.total = *total;
+    return page;
+  }
+
+  // PostgreSQL with a text query. ts_rank reads each match's whole vector (TOAST: ~20 µs for a
+  // 5 000-word transcript) and, for words that must all occur, compares every pair of their
+  // positions (up to 256 x 256 per pair of words): ranking 10 000 matches took 0.2 s for one
+  // common word and 3 s for two. So the rank orders the query.rank_window newest matches;
+  // past them the result goes on newest first, each row with its own ts_rank. With fewer
+  // matches (every realistic query over a team's meetings) the order is the reference's.
+  auto total = count_all();
+  if (!total) return Err(std::move(total.error()));
+  page.total = *total;
+  const std::string ranked_matches =
+      "SELECT t.id AS page_id, t.created_at, " + score + " AS score" + from + " OFFSET 0";
+  const int window = std::max(1, query.rank_window);
+  if (page.total <= window) {
+    REFLECTOR_RETURN_IF_ERROR(
+        read_slice(ranked_matches, true, "p.score", query.limit, query.offset));
+    return page;
+  }
+  if (query.offset < window) {
+    const std::string newest =
+        "SELECT w.page_id, w.created_at, CAST(ts_rank(tw.search_vector_en, query, 32) AS FLOAT8)"
+        " AS score FROM (" +
+        all_matches + " ORDER BY t.created_at DESC, t.id LIMIT " + std::to_string(window) +
+        ") w JOIN transcript tw ON tw.id = w.page_id"
+        " CROSS JOIN websearch_to_tsquery('english', CAST(:q_rank AS TEXT)) AS query OFFSET 0";
+    REFLECTOR_RETURN_IF_ERROR(read_slice(
+        newest, true, "p.score", std::min(query.limit, window - query.offset), query.offset));
+  }
+  const int end = query.offset + query.limit;
+  if (end > window) {
+    const int from_row = std::max(query.offset, window);
+    REFLECTOR_RETURN_IF_ERROR(read_slice(
+        all_matches, false,
+        "CAST(ts_rank(t.search_vector_en, websearch_to_tsquery('english', CAST(:q_rank AS TEXT)),"
+        " 32) AS FLOAT8)",
+        end - from_row, from_row));
   }
   return page;
 }
@@ -524,16 +621,25 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
 
 Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
                                                       const TranscriptSearchQuery& query) {
-  if (session.dialect() != Dialect::kPostgres || query.timeout.count() <= 0 ||
-      session.in_transaction()) {
+  if (session.dialect() != Dialect::kPostgres || session.in_transaction()) {
     return RunSearch(session, query);
   }
-  // SET LOCAL: the timeout ends with this read transaction.
+  // One read transaction, so that the SET LOCALs end with it:
+  // - statement_timeout: a phrase of very common words can take seconds (docs/performance.md);
+  // - enable_seqscan = off: the planner costs `@@` like a cheap operator and reads the whole
+  //   table when most rows match, evaluating `@@` on every row's vector (detoasting ~31 KB per
+  //   5 000-word transcript: 180 ms for 10 000 of them), where the GIN index answers a query of
+  //   words exactly without reading the vectors (10 ms).
   auto tx = session.Begin(TxMode::kRead);
   if (!tx) return Err(std::move(tx.error()));
-  auto set =
-      Exec(session, "SET LOCAL statement_timeout = " + std::to_string(query.timeout.count()));
-  if (!set) return Err(std::move(set.error()));
+  if (auto set = Exec(session, "SET LOCAL enable_seqscan = off"); !set) {
+    return Err(std::move(set.error()));
+  }
+  if (query.timeout.count() > 0) {
+    auto set =
+        Exec(session, "SET LOCAL statement_timeout = " + std::to_string(query.timeout.count()));
+    if (!set) return Err(std::move(set.error()));
+  }
   auto page = RunSearch(session, query);
   if (!page) {
     // query_canceled (57014) after the timeout; the driver's text names it.

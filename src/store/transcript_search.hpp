@@ -25,6 +25,10 @@
 
 namespace reflector::store {
 
+// PostgreSQL ranks at most this many matches of a text query: the newest ones (see
+// TranscriptSearchQuery::rank_window).
+inline constexpr int kPostgresRankWindow = 500;
+
 struct TranscriptSearchQuery {
   std::string text;  // trimmed by the caller; empty: no text filter (rank 1.0, newest first)
   int limit = 20;    // 1..100
@@ -39,6 +43,11 @@ struct TranscriptSearchQuery {
   // PostgreSQL only: the statement timeout of the search (a phrase of very common words can take
   // seconds there; see docs/performance.md). Zero: none.
   std::chrono::milliseconds timeout{10'000};
+  // PostgreSQL only: when a text query matches more transcripts than this, the rank orders the
+  // `rank_window` newest of them and the rest follow newest first (each with its own rank):
+  // ts_rank reads every match's vector, 0.2 s for 10 000 long transcripts and seconds for two
+  // common words. Fewer matches: every match ranked, as the reference does. >= 1.
+  int rank_window = kPostgresRankWindow;
 };
 
 struct TranscriptSearchHit {

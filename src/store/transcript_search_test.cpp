@@ -224,6 +224,89 @@ TEST_P(TranscriptSearchTest, TitleOutranksSummaryOutranksCaptions) {
   EXPECT_EQ(page.hits[0].rank, 1.0);
 }
 
+// Term frequency raises the rank; on SQLite it counts up to kRankMaxOccurrences per phrase
+// (store/sqlite_rank.hpp), so two equally long transcripts past that count tie on rank and come
+// newest first. PostgreSQL's ts_rank reads up to 256 positions.
+TEST_P(TranscriptSearchTest, FrequencyRaisesRankUpToTheCap) {
+  auto words = [](int budget, int total) {
+    std::string text;
+    for (int i = 0; i < total; ++i) text += i < budget ? "budget " : "meeting ";
+    return text;
+  };
+  Add("twice", "alice", "2026-03-01T10:00:00Z");
+  Add("ten", "alice", "2026-03-02T10:00:00Z");
+  Add("hundred", "alice", "2026-03-03T10:00:00Z");
+  Add("two-hundred", "alice", "2026-03-04T10:00:00Z");
+  SetVtt("twice", words(2, 300));
+  SetVtt("ten", words(10, 300));
+  SetVtt("hundred", words(100, 300));
+  SetVtt("two-hundred", words(200, 300));
+  TranscriptSearchQuery q;
+  q.text = "budget";
+  auto page = Search(q);
+  ASSERT_EQ(page.hits.size(), 4u);
+  EXPECT_EQ(page.total, 4);
+  const auto& hits = page.hits;
+  EXPECT_EQ(hits[2].id, "ten");
+  EXPECT_EQ(hits[3].id, "twice");
+  EXPECT_GT(hits[2].rank, hits[3].rank);
+  EXPECT_GT(hits[1].rank, hits[2].rank);
+  if (GetParam() == testing::kSqliteBackend) {
+    EXPECT_EQ(hits[0].id, "two-hundred");  // a tie: newest first
+    EXPECT_EQ(hits[1].id, "hundred");
+    EXPECT_DOUBLE_EQ(hits[0].rank, hits[1].rank);
+  } else {
+    EXPECT_EQ(hits[0].id, "two-hundred");
+    EXPECT_GE(hits[0].rank, hits[1].rank);
+  }
+}
+
+// PostgreSQL ranks the rank_window newest matches; the older ones follow newest first, each with
+// its own ts_rank; paging crosses the window's edge. SQLite ranks every match.
+TEST_P(TranscriptSearchTest, PostgresRanksTheNewestMatchesPastItsWindow) {
+  auto words = [](int budget) {
+    std::string text;
+    for (int i = 0; i < 40; ++i) text += i < budget ? "budget " : "meeting ";
+    return text;
+  };
+  Add("old-many", "alice", "2026-03-01T10:00:00Z");
+  Add("old-few", "alice", "2026-03-02T10:00:00Z");
+  Add("new-few", "alice", "2026-03-03T10:00:00Z");
+  Add("new-many", "alice", "2026-03-04T10:00:00Z");
+  Add("unrelated", "alice", "2026-03-05T10:00:00Z");
+  SetVtt("old-many", words(12));
+  SetVtt("old-few", words(1));
+  SetVtt("new-few", words(2));
+  SetVtt("new-many", words(10));
+  SetVtt("unrelated", "nothing to see");
+  auto ids = [&](int limit, int offset, int window) {
+    TranscriptSearchQuery q;
+    q.text = "budget";
+    q.limit = limit;
+    q.offset = offset;
+    q.rank_window = window;
+    auto page = Search(q);
+    EXPECT_EQ(page.total, 4) << limit << " " << offset;
+    std::vector<std::string> out;
+    for (const auto& h : page.hits) {
+      EXPECT_GT(h.rank, 0.0) << h.id;
+      out.push_back(h.id);
+    }
+    return out;
+  };
+  const std::vector<std::string> ranked = {"old-many", "new-many", "new-few", "old-few"};
+  EXPECT_EQ(ids(10, 0, 500), ranked);
+  if (GetParam() == testing::kSqliteBackend) {
+    EXPECT_EQ(ids(10, 0, 2), ranked);  // no window
+    return;
+  }
+  EXPECT_EQ(ids(10, 0, 4), ranked);  // as many matches as the window: all ranked
+  EXPECT_THAT(ids(10, 0, 2), ElementsAre("new-many", "new-few", "old-few", "old-many"));
+  EXPECT_THAT(ids(2, 1, 2), ElementsAre("new-few", "old-few"));   // across the edge
+  EXPECT_THAT(ids(2, 2, 2), ElementsAre("old-few", "old-many"));  // past it
+  EXPECT_THAT(ids(1, 0, 2), ElementsAre("new-many"));
+}
+
 TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   AddRoom("room-shared", "shared", "bob", true);
   AddRoom("room-private", "private", "bob", false);
@@ -268,9 +351,16 @@ TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   EXPECT_EQ(page.hits[0].id, "bob-shared");
   EXPECT_EQ(page.hits[1].id, "bob-private");
 
-  // Paging: total counts every match; an offset past the end still reports it.
+  // Paging: total counts every match, whether the first page holds them all or not; an offset
+  // past the end still reports it.
   q = {};
   q.text = "retrospective";
+  q.limit = 4;
+  EXPECT_EQ(Search(q).total, 4);
+  q.limit = 2;
+  page = Search(q);
+  EXPECT_EQ(page.hits.size(), 2u);
+  EXPECT_EQ(page.total, 4);
   q.limit = 3;
   q.offset = 2;
   page = Search(q);
@@ -403,6 +493,9 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
   EXPECT_GT(first, 0);
   EXPECT_GT(second, 0);
   EXPECT_NE(first, second);
+  // The search reads through the later migrations' indexes too (9: the sort keys on SQLite).
+  const int later = LatestSchemaVersion() - 6;
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), later);
   for (const char* q : {"legacy", "walrus", "old"}) {
     TranscriptSearchQuery query;
     query.text = q;
@@ -416,7 +509,7 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
   ASSERT_TRUE(updated.has_value());
   EXPECT_GT(updated->change_seq, std::max(first, second));
   // And down again removes the index but keeps the rows.
-  ASSERT_EQ(MigrateDown(db(), 1).value_or(-1), 1);
+  ASSERT_EQ(MigrateDown(db(), later + 1).value_or(-1), later + 1);
   auto count = Query(session, "SELECT COUNT(*) FROM transcript", {}, 1);
   ASSERT_TRUE(count.has_value());
   EXPECT_EQ((*count)[0][0], "2");

@@ -92,6 +92,22 @@ TEST(CountMatchesTest, CaseInsensitiveNonOverlapping) {
   EXPECT_EQ(CountMatches("x", ""), 0);
 }
 
+// ASCII text is searched as bytes, other text as code points: both give the same answers.
+TEST(CountMatchesTest, AsciiAndUnicodeTextAgree) {
+  EXPECT_EQ(CountMatches("Plan the Budget", "BUDGET"), 1);
+  EXPECT_EQ(CountMatches("Plan the Budget – café", "BUDGET"), 1);
+  EXPECT_EQ(CountMatches("Plan the Budget", "budgét"), 0);
+  EXPECT_EQ(CountMatches("Plan the Budgét", "BUDGÉT"), 1);
+  EXPECT_EQ(CountMatches(std::string("a") + "\x80" + "b AB", "ab"), 1);  // a stray byte
+  const std::string ascii = std::string(60, 'x') + " budget " + std::string(120, 'y');
+  const std::string unicode = std::string(60, 'x') + " budget " + std::string(119, 'y') + "é";
+  const auto a = GenerateSnippets(ascii, "Budget", 3);
+  const auto u = GenerateSnippets(unicode, "Budget", 3);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(a[0], u[0]);  // same window: 50 characters before, 150 in all
+}
+
 TEST(CombineSnippetsTest, SummaryFirstThenCaptionsUpToThree) {
   const std::string summary = "budget one. " + std::string(200, '.') + " budget two. " +
                               std::string(200, '.') + " budget three.";
