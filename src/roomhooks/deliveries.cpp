@@ -1,5 +1,7 @@
 #include "roomhooks/deliveries.hpp"
 
+#include <algorithm>
+
 #include "core/ids.hpp"
 #include "store/sql.hpp"
 
@@ -12,7 +14,7 @@ constexpr std::string_view kColumns =
 
 }  // namespace
 
-Status DeliveryRepository::Record(store::Session& session, Delivery d) {
+Status DeliveryRepository::Record(store::Session& session, Delivery d, int keep) {
   if (d.id.empty()) d.id = NewUuid4();
   auto inserted = store::Exec(
       session,
@@ -32,6 +34,16 @@ Status DeliveryRepository::Record(store::Session& session, Delivery d) {
           .Text("outcome", d.outcome)
           .Time("created_at", d.created_at));
   if (!inserted) return Err(std::move(inserted.error()));
+  auto pruned = store::Exec(
+      session,
+      "DELETE FROM room_webhook_delivery WHERE room_id = :room_id AND id NOT IN (SELECT id FROM "
+      "room_webhook_delivery WHERE room_id = :room_id2 ORDER BY created_at DESC, attempt DESC, "
+      "id DESC LIMIT :keep)",
+      store::SqlParams()
+          .Text("room_id", d.room_id)
+          .Text("room_id2", d.room_id)
+          .Int("keep", std::max(1, keep)));
+  if (!pruned) return Err(std::move(pruned.error()));
   return Ok();
 }
 

@@ -1,6 +1,8 @@
 // The log of outgoing room webhook attempts (table room_webhook_delivery, migration 8): one row
 // per attempt, the owner reads them at GET /v1/rooms/{room_id}/webhook/deliveries. Rows go with
-// their room (ON DELETE CASCADE). No secret, header or body is stored.
+// their room (ON DELETE CASCADE) and a room keeps its newest kKeptDeliveriesPerRoom (a receiver
+// that fails for months must not grow the table without end). No secret, header or body is
+// stored.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +41,15 @@ struct Delivery {
 inline constexpr int kDefaultDeliveriesLimit = 50;
 inline constexpr int kMaxDeliveriesLimit = 200;
 
+// Attempts kept per room: 30 attempts per event, so the last ~30 failed events in full.
+inline constexpr int kKeptDeliveriesPerRoom = 1000;
+
 class DeliveryRepository {
  public:
-  // Inserts one attempt. Database errors (kFailedPrecondition when the room is gone).
-  static Status Record(store::Session& session, Delivery delivery);
+  // Inserts one attempt and removes the room's attempts older than its newest `keep` (same order
+  // as ListForRoom). Database errors (kFailedPrecondition when the room is gone).
+  static Status Record(store::Session& session, Delivery delivery,
+                       int keep = kKeptDeliveriesPerRoom);
 
   // The room's attempts, newest first (created_at, then attempt, then id, descending), `limit`
   // from `offset`. kInvalidArgument for limit outside 1..kMaxDeliveriesLimit or offset < 0.

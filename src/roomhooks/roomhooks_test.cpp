@@ -523,6 +523,39 @@ TEST_P(DeliveryJobTest, ListRejectsBadPaging) {
             Code::kInvalidArgument);
 }
 
+// The log is bounded per room: the oldest attempts go, other rooms' stay.
+TEST_P(DeliveryJobTest, EachRoomKeepsItsNewestAttemptsOnly) {
+  auto session = db().Acquire();
+  store::Room other;
+  other.id = "r2";
+  other.name = "other";
+  other.user_id = "owner";
+  other.created_at = kT0;
+  ASSERT_TRUE(store::RoomRepository::Create(session, other).has_value());
+  auto record = [&](const char* room, int attempt) {
+    Delivery d;
+    d.room_id = room;
+    d.event = "transcript.completed";
+    d.event_id = "e" + std::to_string(attempt);
+    d.attempt = attempt;
+    d.outcome = std::string(outcome::kRetrying);
+    d.created_at = kT0 + minutes(attempt);
+    auto done = DeliveryRepository::Record(session, d, 3);
+    ASSERT_TRUE(done.has_value()) << done.error().ToString();
+  };
+  record("r2", 0);
+  record("r2", 1);
+  for (int attempt = 0; attempt < 5; ++attempt) record("r1", attempt);
+  auto r1 = DeliveryRepository::ListForRoom(session, "r1", 50, 0);
+  ASSERT_TRUE(r1.has_value());
+  ASSERT_EQ(r1->size(), 3u);
+  EXPECT_EQ((*r1)[0].attempt, 4);
+  EXPECT_EQ((*r1)[2].attempt, 2);
+  auto r2 = DeliveryRepository::ListForRoom(session, "r2", 50, 0);
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DeliveryJobTest, testing::TestBackends(), testing::BackendName);
 
 }  // namespace
