@@ -196,6 +196,27 @@ bool Session::in_transaction() const {
   return connection_ != nullptr && connection_->in_transaction;
 }
 
+namespace {
+
+int PastDeadline(void* connection) {
+  return std::chrono::steady_clock::now() > static_cast<internal::Connection*>(connection)->deadline
+             ? 1
+             : 0;
+}
+
+}  // namespace
+
+void Session::SetSqliteDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (connection_ == nullptr || connection_->sql == nullptr || dialect() != Dialect::kSqlite) {
+    return;
+  }
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(connection_->sql->get_backend());
+  connection_->deadline = deadline.value_or(std::chrono::steady_clock::time_point::max());
+  // Every 1 000 steps: a clock read per ~10 µs of work.
+  sqlite_api::sqlite3_progress_handler(backend->conn_, deadline ? 1000 : 0,
+                                       deadline ? PastDeadline : nullptr, connection_);
+}
+
 Result<Transaction> Session::Begin(TxMode mode) {
   if (connection_ != nullptr && connection_->in_transaction) {
     return Err(Code::kFailedPrecondition, "a transaction is already open on this session");

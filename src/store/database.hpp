@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.hpp"
@@ -53,6 +54,11 @@ class Session {
   bool valid() const { return connection_ != nullptr; }
   Dialect dialect() const;
   bool in_transaction() const;
+
+  // SQLite: statements run on this session after `deadline` stop with kDeadlineExceeded (checked
+  // every few thousand steps of SQLite's virtual machine); nullopt lifts it. PostgreSQL: no
+  // effect (use SET LOCAL statement_timeout in a transaction).
+  void SetSqliteDeadline(std::optional<std::chrono::steady_clock::time_point> deadline);
 
   // Starts a transaction on this session. kFailedPrecondition if one is already open;
   // kUnavailable if the database is unreachable or (SQLite) the write lock is not obtained within

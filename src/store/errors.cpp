@@ -14,6 +14,7 @@ namespace {
 // SQLite primary result codes (sqlite3.h); SOCI reports the primary code of sqlite3_step.
 constexpr int kSqliteBusy = 5;
 constexpr int kSqliteLocked = 6;
+constexpr int kSqliteInterrupt = 9;
 constexpr int kSqliteIoErr = 10;
 constexpr int kSqliteFull = 13;
 constexpr int kSqliteCantOpen = 14;
@@ -80,6 +81,10 @@ Error FromSqlite(const soci::sqlite3_soci_error& e) {
   }
   if (code == kSqliteIoErr || code == kSqliteFull || code == kSqliteCantOpen) {
     return Unavailable(std::move(detail));
+  }
+  if (code == kSqliteInterrupt) {  // Session::SetSqliteDeadline
+    return Make(Code::kDeadlineExceeded, "statement interrupted at its deadline",
+                std::move(detail));
   }
   if (code == kSqliteConstraint) {
     // SOCI reports only the primary code (not SQLITE_CONSTRAINT_UNIQUE etc.), so the kind of

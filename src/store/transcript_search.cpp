@@ -621,9 +621,19 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
 
 Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
                                                       const TranscriptSearchQuery& query) {
-  if (session.dialect() != Dialect::kPostgres || session.in_transaction()) {
-    return RunSearch(session, query);
+  auto timed_out = [](const Error& error) {
+    return Err(Code::kDeadlineExceeded, "Search query timed out", error.detail);
+  };
+  if (session.dialect() != Dialect::kPostgres) {
+    if (query.timeout.count() > 0) {
+      session.SetSqliteDeadline(std::chrono::steady_clock::now() + query.timeout);
+    }
+    auto page = RunSearch(session, query);
+    session.SetSqliteDeadline(std::nullopt);
+    if (!page && page.error().code == Code::kDeadlineExceeded) return timed_out(page.error());
+    return page;
   }
+  if (session.in_transaction()) return RunSearch(session, query);
   // One read transaction, so that the SET LOCALs end with it:
   // - statement_timeout: a phrase of very common words can take seconds (docs/performance.md);
   // - enable_seqscan = off: the planner costs `@@` like a cheap operator and reads the whole
@@ -636,15 +646,16 @@ Result<TranscriptSearchPage> TranscriptSearch::Search(Session& session,
     return Err(std::move(set.error()));
   }
   if (query.timeout.count() > 0) {
-    auto set =
-        Exec(session, "SET LOCAL statement_timeout = " + std::to_string(query.timeout.count()));
+    const auto ms =
+        std::max<int64_t>(1, std::chrono::ceil<std::chrono::milliseconds>(query.timeout).count());
+    auto set = Exec(session, "SET LOCAL statement_timeout = " + std::to_string(ms));
     if (!set) return Err(std::move(set.error()));
   }
   auto page = RunSearch(session, query);
   if (!page) {
     // query_canceled (57014) after the timeout; the driver's text names it.
     if (page.error().detail.find("statement timeout") != std::string::npos) {
-      return Err(Code::kDeadlineExceeded, "Search query timed out", page.error().detail);
+      return timed_out(page.error());
     }
     return page;
   }

@@ -40,9 +40,10 @@ struct TranscriptSearchQuery {
   // Visibility: the caller's own transcripts and those of shared rooms. nullopt: every
   // transcript (anonymous caller in PUBLIC_MODE).
   std::optional<std::string> user_id;
-  // PostgreSQL only: the statement timeout of the search (a phrase of very common words can take
-  // seconds there; see docs/performance.md). Zero: none.
-  std::chrono::milliseconds timeout{10'000};
+  // How long the search may run (a phrase of very common words can take seconds; see
+  // docs/performance.md): PostgreSQL's statement_timeout (rounded up to 1 ms), SQLite's
+  // Session::SetSqliteDeadline. Zero: none.
+  std::chrono::microseconds timeout{10'000'000};
   // PostgreSQL only: when a text query matches more transcripts than this, the rank orders the
   // `rank_window` newest of them and the rest follow newest first (each with its own rank):
   // ts_rank reads every match's vector, 0.2 s for 10 000 long transcripts and seconds for two
@@ -73,8 +74,8 @@ struct TranscriptSearchPage {
 
 class TranscriptSearch {
  public:
-  // Errors: kDeadlineExceeded "Search query timed out" when the PostgreSQL statement timeout
-  // struck; kUnavailable / kInternal from the database (see store/database.hpp).
+  // Errors: kDeadlineExceeded "Search query timed out" past query.timeout; kUnavailable /
+  // kInternal from the database (see store/database.hpp).
   static Result<TranscriptSearchPage> Search(Session& session, const TranscriptSearchQuery& query);
 };
 

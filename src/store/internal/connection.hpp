@@ -43,6 +43,8 @@ struct Connection {
   std::optional<Error> transaction_error;
   std::chrono::steady_clock::time_point last_used{};
   uint64_t lease = 0;  // incremented by every Pool::Take
+  // SQLite: statements are interrupted past this (Session::SetSqliteDeadline); max(): none.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 // Owns the connections of one Database. Thread-safe.
