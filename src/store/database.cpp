@@ -56,6 +56,10 @@ Status Pool::Connect(Connection& connection) {
       *sql << "PRAGMA journal_mode = WAL", soci::into(journal_mode);
       *sql << "PRAGMA foreign_keys = ON";
       *sql << "PRAGMA synchronous = NORMAL";
+      // 16 MiB of page cache per connection (SQLite's default is 2 MiB): a search for a word in
+      // every transcript reads a 6 MB doclist, re-read from the OS on every query otherwise
+      // (29 → 24 ms on 10 000 transcripts). At most 128 MiB with the default 8 connections.
+      *sql << "PRAGMA cache_size = -16384";
       if (url_.sqlite_path != ":memory:") {
         // Checkpoints run on the Database's background connection (Checkpointer), so that a
         // writer's commit never includes copying the WAL back (and its fdatasync).
