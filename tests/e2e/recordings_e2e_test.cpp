@@ -269,6 +269,67 @@ class RecordingsE2E : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<store::Database> db_;
 };
 
+// The last chunk's work (join the parts, create the recording, queue it) commits as one; when the
+// commit fails, the parts stay so that the client's retry of that chunk completes the upload.
+// Fails with the parts removed before the commit (as they were before the fix).
+TEST_P(RecordingsE2E, UploadWhoseLastChunkFailsToCommitCanBeRetried) {
+  Start();
+  auto created = api().Post("/v1/transcripts", R"({"name":"retried"})", "application/json");
+  ASSERT_TRUE(created && created->status == 200) << (created ? created->body : "");
+  const std::string id = json::parse(created->body)["id"];
+  const std::string& audio = Fixtures::Get().speech_mp4;
+  const size_t half = audio.size() / 2;
+  const std::string boundary = "----reflector-test";
+  const std::string type = "multipart/form-data; boundary=" + boundary;
+  const std::string path = "/v1/transcripts/" + id + "/record/upload?total_chunks=2&chunk_number=";
+  auto first =
+      api().Post(path + "0", Multipart(boundary, audio.substr(0, half), "audio/mp4"), type);
+  ASSERT_TRUE(first && first->status == 200) << (first ? first->body : "");
+  // The last chunk's transaction fails at its COMMIT: a deferred check that its recording job
+  // breaks (PostgreSQL: a deferred constraint trigger; SQLite: a deferred foreign key).
+  const bool pg = GetParam() == "postgres";
+  auto exec = [&](const std::string& sql) {
+    auto session = db_->Acquire();
+    auto done = store::Exec(session, sql);
+    ASSERT_TRUE(done.has_value()) << sql << ": " << done.error().ToString();
+  };
+  if (pg) {
+    exec(
+        "CREATE FUNCTION test_refuse_job() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'injected failure at commit'; END $$");
+    exec(
+        "CREATE CONSTRAINT TRIGGER test_refuse_job AFTER INSERT ON job "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "WHEN (NEW.kind = 'recording.process') EXECUTE FUNCTION test_refuse_job()");
+  } else {
+    exec("CREATE TABLE test_parent (id INTEGER PRIMARY KEY)");
+    exec(
+        "CREATE TABLE test_child (parent INTEGER REFERENCES test_parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)");
+    exec(
+        "CREATE TRIGGER test_refuse_job AFTER INSERT ON job WHEN NEW.kind = "
+        "'recording.process' BEGIN INSERT INTO test_child VALUES (42); END");
+  }
+  const std::string second_half = Multipart(boundary, audio.substr(half), "audio/mp4");
+  auto failed = api().Post(path + "1", second_half, type);
+  ASSERT_TRUE(failed);
+  EXPECT_GE(failed->status, 400) << failed->body;
+  auto still = api().Get("/v1/transcripts/" + id);
+  ASSERT_TRUE(still && still->status == 200);
+  EXPECT_EQ(json::parse(still->body)["status"], "idle");
+  EXPECT_EQ(json::parse(still->body)["recording_id"], nullptr);
+  // The client retries the last chunk once the database accepts the job again.
+  exec(pg ? "DROP TRIGGER test_refuse_job ON job" : "DROP TRIGGER test_refuse_job");
+  if (pg) exec("DROP FUNCTION test_refuse_job()");
+  if (!pg) exec("DROP TABLE test_child");
+  auto retried = api().Post(path + "1", second_half, type);
+  ASSERT_TRUE(retried && retried->status == 200) << (retried ? retried->body : "");
+  auto got = api().Get("/v1/transcripts/" + id);
+  ASSERT_TRUE(got && got->status == 200);
+  EXPECT_EQ(json::parse(got->body)["status"], "uploaded");
+  EXPECT_TRUE(json::parse(got->body)["recording_id"].is_string());
+}
+
 TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
   Start();
   auto created = api().Post("/v1/transcripts", R"({"name":"standup notes"})", "application/json");
