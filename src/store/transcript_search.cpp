@@ -520,8 +520,9 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // (PostgreSQL: fenced by OFFSET 0, else ts_rank ran for the sort and the select list, each
   // time detoasting the vector) and ORDER BY ... LIMIT keeps only the page's rows while sorting
   // (a window COUNT(*) OVER () or ROW_NUMBER() would materialise and sort every match: 30 ms
-  // instead of 13 on SQLite for 10 000 matches). The total is a separate COUNT over the same
-  // matches without the score, which the database answers from its indexes.
+  // instead of 13 on SQLite for 10 000 matches). On SQLite the total is a separate COUNT over the
+  // same matches without the score, which FTS5 and the covering index answer; on PostgreSQL it
+  // comes with the ranking window (below).
   const bool ranked = !text.empty();
   const std::string columns(ranked ? kColumns : kColumnsWithoutTexts);
   TranscriptSearchPage page;
@@ -529,8 +530,10 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // score then recency or by recency alone; `rank` is the rank shown (over the outer `p` and
   // `t`). A second use of the query text is bound as :q_rank (SOCI's PostgreSQL backend binds a
   // name once).
+  // When `candidates` has a `total` column (every match's count), the first row's is returned;
+  // otherwise, or without rows, -1.
   auto read_slice = [&](const std::string& candidates, bool by_score, const std::string& rank,
-                        int limit, int offset) -> Status {
+                        int limit, int offset, bool with_total = false) -> Result<int64_t> {
     SqlParams slice_params = params;
     slice_params.Int("limit", limit).Int("offset", offset);
     const bool second_q = candidates.find(":q_rank") != std::string::npos ||
@@ -540,9 +543,10 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
       return std::string(by_score ? std::string(p) + "score DESC, " : "") + p +
              "created_at DESC, " + p + "page_id";
     };
-    const std::string sql = "SELECT " + columns + ", " + rank +
-                            ", 0 FROM (SELECT page_id, created_at, score FROM (" + candidates +
-                            ") s ORDER BY " + order("") +
+    const std::string total = with_total ? "total" : "0";
+    const std::string sql = "SELECT " + columns + ", " + rank + ", p.total" +
+                            " FROM (SELECT page_id, created_at, score, " + total +
+                            " AS total FROM (" + candidates + ") s ORDER BY " + order("") +
                             " LIMIT :limit OFFSET :offset) p JOIN transcript t ON t.id = p.page_id"
                             " LEFT JOIN room r ON r.id = t.room_id ORDER BY " +
                             order("p.");
@@ -553,7 +557,8 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
       if (!hit) return Err(std::move(hit.error()));
       page.hits.push_back(std::move(*hit));
     }
-    return Ok();
+    if (!with_total || rows->empty()) return int64_t{-1};
+    return std::stoll(rows->front().back().value_or("0"));
   };
   auto count_all = [&]() -> Result<int64_t> {
     auto count = Query(session, "SELECT COUNT(*)" + from, params, 1);
@@ -581,38 +586,42 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // PostgreSQL with a text query. ts_rank reads each match's whole vector (TOAST: ~20 µs for a
   // 5 000-word transcript) and, for words that must all occur, compares every pair of their
   // positions (up to 256 x 256 per pair of words): ranking 10 000 matches took 0.2 s for one
-  // common word and 3 s for two. So the rank orders the query.rank_window newest matches;
-  // past them the result goes on newest first, each row with its own ts_rank. With fewer
-  // matches (every realistic query over a team's meetings) the order is the reference's.
-  auto total = count_all();
-  if (!total) return Err(std::move(total.error()));
-  page.total = *total;
-  const std::string ranked_matches =
-      "SELECT t.id AS page_id, t.created_at, " + score + " AS score" + from + " OFFSET 0";
+  // common word and 3 s for two. So the rank orders the query.rank_window newest matches — all
+  // of them when there are no more (every realistic query over a team's meetings: the
+  // reference's order) — and past them the result goes on newest first, each row with its own
+  // ts_rank. One pass over the matches gives both the window and the total (COUNT(*) OVER ()):
+  // a separate COUNT read the 10 000 matches again (10 ms).
   const int window = std::max(1, query.rank_window);
-  if (page.total <= window) {
-    REFLECTOR_RETURN_IF_ERROR(
-        read_slice(ranked_matches, true, "p.score", query.limit, query.offset));
-    return page;
-  }
+  int64_t total = -1;
   if (query.offset < window) {
     const std::string newest =
-        "SELECT w.page_id, w.created_at, CAST(ts_rank(tw.search_vector_en, query, 32) AS FLOAT8)"
-        " AS score FROM (" +
-        all_matches + " ORDER BY t.created_at DESC, t.id LIMIT " + std::to_string(window) +
+        "SELECT w.page_id, w.created_at, w.total,"
+        " CAST(ts_rank(tw.search_vector_en, query, 32) AS FLOAT8) AS score FROM ("
+        "SELECT m.page_id, m.created_at, m.total FROM (SELECT t.id AS page_id, t.created_at,"
+        " COUNT(*) OVER () AS total" +
+        from + ") m ORDER BY m.created_at DESC, m.page_id LIMIT " + std::to_string(window) +
         ") w JOIN transcript tw ON tw.id = w.page_id"
         " CROSS JOIN websearch_to_tsquery('english', CAST(:q_rank AS TEXT)) AS query OFFSET 0";
-    REFLECTOR_RETURN_IF_ERROR(read_slice(
-        newest, true, "p.score", std::min(query.limit, window - query.offset), query.offset));
+    auto read = read_slice(newest, true, "p.score", std::min(query.limit, window - query.offset),
+                           query.offset, true);
+    if (!read) return Err(std::move(read.error()));
+    total = *read;
   }
+  if (total < 0) {  // no row on this page (past the window, or past every match)
+    auto counted = count_all();
+    if (!counted) return Err(std::move(counted.error()));
+    total = *counted;
+  }
+  page.total = total;
   const int end = query.offset + query.limit;
-  if (end > window) {
+  if (end > window && total > window) {
     const int from_row = std::max(query.offset, window);
-    REFLECTOR_RETURN_IF_ERROR(read_slice(
+    auto read = read_slice(
         all_matches, false,
         "CAST(ts_rank(t.search_vector_en, websearch_to_tsquery('english', CAST(:q_rank AS TEXT)),"
         " 32) AS FLOAT8)",
-        end - from_row, from_row));
+        end - from_row, from_row);
+    if (!read) return Err(std::move(read.error()));
   }
   return page;
 }
