@@ -242,6 +242,24 @@ std::vector<Item> Tokenize(std::string_view q) {
   return items;
 }
 
+// Whether an expression of WebsearchToFts5 holds a string of several words ("a b"): a space
+// inside quotes ("" is a quote within a string).
+bool HasPhrase(std::string_view fts) {
+  bool quoted = false;
+  for (size_t i = 0; i < fts.size(); ++i) {
+    if (fts[i] == '"') {
+      if (quoted && i + 1 < fts.size() && fts[i + 1] == '"') {
+        ++i;
+        continue;
+      }
+      quoted = !quoted;
+    } else if (quoted && IsSpace(fts[i])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string Join(const std::vector<std::string>& parts, std::string_view op) {
   std::string out;
   for (const auto& p : parts) {
@@ -473,6 +491,7 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   SqlParams params;
   std::string from;
   std::string score = "0.0";  // the sort key of a ranked query (its rank, or bm25's score)
+  bool has_phrase = false;    // SQLite: the FTS5 query has a phrase of several words
   if (!text.empty()) {
     if (pg) {
       from = kPostgresMatchFrom;
@@ -480,6 +499,7 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
       params.Text("q", text);
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
+      has_phrase = HasPhrase(fts.match);
       if (!fts.match.empty()) {
         from = kSqliteMatchFrom;
         score = "m.score";
@@ -568,11 +588,23 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   const std::string all_matches = "SELECT t.id AS page_id, t.created_at, 0.0 AS score" + from;
 
   if (!ranked || !pg) {
+    // SQLite. A query with a phrase of several words gets its total with the page
+    // (COUNT(*) OVER ()), so the MATCH runs once: the phrase is checked position by position in
+    // every candidate (70 ms for 10 000 transcripts of common words), which a separate COUNT did
+    // a second time (147 → 85 ms). For words the separate COUNT is cheaper than materialising
+    // every match for the window (FTS5 counts a doclist without reading its positions).
+    const bool one_pass = ranked && has_phrase;
     const std::string candidates =
-        ranked ? "SELECT t.id AS page_id, t.created_at, " + score + " AS score" + from
+        ranked ? "SELECT t.id AS page_id, t.created_at, " + score + " AS score" +
+                     (one_pass ? ", COUNT(*) OVER () AS total" : "") + from
                : all_matches;
     const std::string rank = ranked ? std::string(kSqliteRankOf) : std::string("1.0");
-    REFLECTOR_RETURN_IF_ERROR(read_slice(candidates, ranked, rank, query.limit, query.offset));
+    auto read = read_slice(candidates, ranked, rank, query.limit, query.offset, one_pass);
+    if (!read) return Err(std::move(read.error()));
+    if (*read >= 0) {
+      page.total = *read;
+      return page;
+    }
     if (query.offset == 0 && static_cast<int>(page.hits.size()) < query.limit) {
       page.total = static_cast<int64_t>(page.hits.size());  // the whole result is on this page
       return page;

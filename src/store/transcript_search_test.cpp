@@ -307,6 +307,35 @@ TEST_P(TranscriptSearchTest, PostgresRanksTheNewestMatchesPastItsWindow) {
   EXPECT_THAT(ids(1, 0, 2), ElementsAre("new-many"));
 }
 
+// A phrase of several words takes another path on SQLite (the total counted with the page):
+// totals and pages agree with a query of single words.
+TEST_P(TranscriptSearchTest, PhraseTotalsWhilePaging) {
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    Add(id, "alice", ("2026-03-0" + std::to_string(i + 1) + "T10:00:00Z").c_str());
+    SetVtt(id, "the budget review went well");
+  }
+  Add("other", "alice", "2026-03-05T10:00:00Z");
+  SetVtt("other", "review the budget later");
+  for (const char* text : {"\"budget review\"", "budget review"}) {
+    const int64_t expected = std::string(text).front() == '"' ? 3 : 4;
+    TranscriptSearchQuery q;
+    q.text = text;
+    q.limit = 2;
+    auto page = Search(q);
+    EXPECT_EQ(page.hits.size(), 2u) << text;
+    EXPECT_EQ(page.total, expected) << text;
+    q.offset = 2;
+    page = Search(q);
+    EXPECT_EQ(page.hits.size(), static_cast<size_t>(expected - 2)) << text;
+    EXPECT_EQ(page.total, expected) << text;
+    q.offset = 10;
+    page = Search(q);
+    EXPECT_TRUE(page.hits.empty()) << text;
+    EXPECT_EQ(page.total, expected) << text;
+  }
+}
+
 TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   AddRoom("room-shared", "shared", "bob", true);
   AddRoom("room-private", "private", "bob", false);
