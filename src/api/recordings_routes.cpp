@@ -430,6 +430,17 @@ struct Handlers {
         return refused;
       }
     }
+    // Local storage: the server streams the range from the file in bounded pieces. Other stores
+    // (S3) still read the range into memory here.
+    if (auto path = options.storage->LocalPathFor(key)) {
+      auto response =
+          http::Response::File(partial ? 206 : 200, std::move(*path), static_cast<uint64_t>(first),
+                               static_cast<uint64_t>(last - first + 1), "audio/mpeg");
+      response.SetHeader("Accept-Ranges", "bytes");
+      if (partial)
+        response.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
+      return response;
+    }
     auto bytes = options.storage->GetRange(key, first, last - first + 1);
     if (!bytes) return ErrorResponse(bytes.error());
     auto response = http::Response::Text(partial ? 206 : 200, std::move(*bytes), "audio/mpeg");

@@ -140,6 +140,17 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+Response Response::File(int status, std::string path, uint64_t offset, uint64_t length,
+                        std::string content_type) {
+  Response r;
+  r.status = status;
+  r.body_file = std::move(path);
+  r.body_file_offset = offset;
+  r.body_file_length = length;
+  r.SetHeader("Content-Type", std::move(content_type));
+  return r;
+}
+
 Response Response::Detail(int status, std::string_view message) {
   return Json(status, nlohmann::json{{"detail", message}});
 }

@@ -4,6 +4,7 @@
 // Request (with path parameters filled in by the Router) and return a Response by value.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -71,6 +72,15 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // A body sent from a file instead of `body` (which is then ignored): `body_file_length` bytes
+  // of the file `body_file` from `body_file_offset`, read and written by http::Server in pieces
+  // of at most 64 KiB, so memory stays bounded whatever the length. Content-Length is
+  // `body_file_length`; HEAD sends it with no body. A file that cannot be opened (or is shorter
+  // than offset + length) when the response is sent gives 500; one that shrinks while being
+  // sent closes the connection. Empty = the body is `body`.
+  std::string body_file{};
+  uint64_t body_file_offset = 0;
+  uint64_t body_file_length = 0;
 
   // Replaces an existing header of the same name or appends it.
   void SetHeader(std::string name, std::string value);
@@ -80,6 +90,9 @@ struct Response {
   // A body that is already JSON text (e.g. from JsonWriter); sent as is.
   static Response JsonText(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
+  // `length` bytes of the file at `path` from `offset` as the body (see body_file).
+  static Response File(int status, std::string path, uint64_t offset, uint64_t length,
+                       std::string content_type);
   // `{"detail": message}` with the given status (FastAPI-compatible error body).
   static Response Detail(int status, std::string_view message);
 };

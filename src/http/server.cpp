@@ -1,7 +1,10 @@
 #include "http/server.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -19,17 +22,20 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <mutex>
@@ -53,6 +59,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr uint32_t kHeaderLimit = 64 * 1024;
 constexpr size_t kReadChunk = size_t{16} * 1024;
+// A file body (Response::body_file) is read and written in pieces of at most this size.
+constexpr size_t kFileChunk = size_t{64} * 1024;
 // After an error response we read and discard what the client is still sending (e.g. the rest
 // of a rejected upload), so that closing with unread data does not reset the connection before
 // the client has read the response. Bounded in time, silence and bytes.
@@ -208,6 +216,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   ~Session() {
     DropSpool();
+    DropFileBody();
     server_.RemoveSession(this);
   }
 
@@ -236,6 +245,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kIdle;
     parser_.reset();
     DropSpool();
+    DropFileBody();
     response_ = {};
     if (buffer_.size() > 0) {  // pipelined request already buffered
       request_deadline_ = SteadyClock::now() + server_.options_.header_timeout;
@@ -583,6 +593,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void Send(const Request& request, Response response, unsigned version, bool keep_alive, bool head,
             bool linger) {
     if (server_.abandoned_.load()) return Close();
+    if (!response.body_file.empty()) {
+      // Opened now, so that a missing or short file can still be answered with 500.
+      if (!OpenFileBody(response)) {
+        response = Response::Detail(500, "Internal Server Error");
+      } else if (head) {
+        DropFileBody();  // HEAD: the GET's Content-Length below, no body
+      }
+    }
     response_ = {};
     response_.version(version);
     response_.result(static_cast<unsigned>(response.status));
@@ -614,8 +632,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     const bool bodiless_status = status < 200 || status == 204 || status == 304;
     if (!bodiless_status) {
       // HEAD: the length the GET body would have, but no body.
-      response_.content_length(response.body.size());
-      if (!head) response_.body() = std::move(response.body);
+      if (!response.body_file.empty()) {
+        response_.content_length(response.body_file_length);
+      } else {
+        response_.content_length(response.body.size());
+        if (!head) response_.body() = std::move(response.body);
+      }
+    } else {
+      DropFileBody();
     }
 
     keep_alive_ = keep_alive && !handler_wants_close && !linger && !server_.stopping_.load();
@@ -625,8 +649,88 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kWriting;
     // A client that stops reading its response for idle_timeout is dropped.
     stream_.expires_after(server_.options_.idle_timeout);
+    if (file_fd_ >= 0) {
+      // Same header as a string body, then the file in kFileChunk pieces (buffer_body).
+      file_response_.emplace(std::move(response_.base()));
+      file_serializer_.emplace(*file_response_);
+      return WriteFileChunk();
+    }
     bhttp::async_write(stream_, response_,
                        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  // Opens response.body_file for Send; false (and logged) when it is missing or shorter than the
+  // range.
+  bool OpenFileBody(const Response& response) {
+    DropFileBody();
+    const int fd = ::open(response.body_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      spdlog::error("http: cannot open response file {}: {}", response.body_file,
+                    std::strerror(errno));
+      return false;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<uint64_t>(st.st_size) < response.body_file_offset ||
+        static_cast<uint64_t>(st.st_size) - response.body_file_offset < response.body_file_length) {
+      spdlog::error("http: response file {} is not a regular file of at least {} bytes",
+                    response.body_file, response.body_file_offset + response.body_file_length);
+      ::close(fd);
+      return false;
+    }
+    file_fd_ = fd;
+    file_offset_ = response.body_file_offset;
+    file_remaining_ = response.body_file_length;
+    return true;
+  }
+
+  void DropFileBody() {
+    file_serializer_.reset();
+    file_response_.reset();
+    if (file_fd_ >= 0) ::close(file_fd_);
+    file_fd_ = -1;
+    file_remaining_ = 0;
+  }
+
+  // Reads the next piece of the file body and writes it (the first call also writes the header).
+  void WriteFileChunk() {
+    auto& body = file_response_->body();
+    if (file_remaining_ == 0) {
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+    } else {
+      file_chunk_.resize(kFileChunk);
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(kFileChunk, file_remaining_));
+      ssize_t got;
+      do {
+        got = ::pread(file_fd_, file_chunk_.data(), want, static_cast<off_t>(file_offset_));
+      } while (got < 0 && errno == EINTR);
+      if (got <= 0) {
+        // The file shrank (or failed) after the header promised its length: the client must
+        // not take a short body for a whole one, so the connection ends here.
+        spdlog::error("http: response file became short while sending; closing the connection");
+        return Close();
+      }
+      file_offset_ += static_cast<uint64_t>(got);
+      file_remaining_ -= static_cast<uint64_t>(got);
+      body.data = file_chunk_.data();
+      body.size = static_cast<size_t>(got);
+      body.more = true;
+    }
+    stream_.expires_after(server_.options_.idle_timeout);
+    bhttp::async_write(stream_, *file_serializer_,
+                       beast::bind_front_handler(&Session::OnFileWrite, shared_from_this()));
+  }
+
+  void OnFileWrite(beast::error_code ec, size_t /*bytes*/) {
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) return Close();
+    if (!file_serializer_->is_done()) return WriteFileChunk();
+    DropFileBody();
+    file_chunk_.clear();
+    file_chunk_.shrink_to_fit();
+    OnWrite({}, 0);
   }
 
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
@@ -661,6 +765,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     DropSpool();
+    DropFileBody();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();
@@ -674,7 +779,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
   std::string spool_path_;
   bhttp::response<bhttp::string_body> response_;  // kept alive while being written
-  std::optional<Pending> deferred_;               // a request answered later (Request::Defer)
+  // A Response::body_file being sent: header moved from response_, then the file piece by piece.
+  std::optional<bhttp::response<bhttp::buffer_body>> file_response_;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> file_serializer_;
+  std::vector<char> file_chunk_;
+  int file_fd_ = -1;
+  uint64_t file_offset_ = 0;
+  uint64_t file_remaining_ = 0;
+  std::optional<Pending> deferred_;  // a request answered later (Request::Defer)
   uint64_t request_sequence_ = 0;
   const std::string remote_;
   const SteadyClock::time_point connected_at_;

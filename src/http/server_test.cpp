@@ -997,5 +997,80 @@ TEST_F(ServerTest, ListenFailsWhenPortIsTaken) {
   EXPECT_EQ(bad_host.Listen().error().code, Code::kUnavailable);
 }
 
+// Response::body_file: a file range streamed in pieces, same framing as a string body.
+TEST_F(ServerTest, FileBodiesAreStreamedFromTheFile) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("reflector-filebody-" + std::to_string(::getpid()));
+  std::string content(size_t{5} << 20, '\0');  // 5 MiB, not a multiple of the 64 KiB piece
+  content.resize(content.size() + 12345);
+  uint32_t x = 12345;
+  for (char& ch : content) {
+    x = x * 1103515245u + 12345u;
+    ch = static_cast<char>(x >> 24);
+  }
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  }
+  router_.Add(Method::kGet, "/file", [file, size = content.size()](Request& r) {
+    const uint64_t offset = std::stoull(r.QueryParam("offset").value_or("0"));
+    const uint64_t length = std::stoull(r.QueryParam("length").value_or(std::to_string(size)));
+    auto path = r.QueryParam("missing") ? file.string() + ".missing" : file.string();
+    auto response = Response::File(206, path, offset, length, "audio/mpeg");
+    response.SetHeader("Accept-Ranges", "bytes");
+    return response;
+  });
+  Start();
+  Conn c(port_);
+  ASSERT_GE(c.fd(), 0);
+  // Whole file, then a middle range on the same keep-alive connection.
+  ASSERT_TRUE(c.Send(Get("/file")));
+  auto whole = c.Read(/*head=*/false, 20s);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 206);
+  EXPECT_EQ(whole->Get("Content-Length"), std::to_string(content.size()));
+  EXPECT_EQ(whole->Get("Content-Type"), "audio/mpeg");
+  EXPECT_EQ(whole->Get("Accept-Ranges"), "bytes");
+  EXPECT_TRUE(whole->Get("X-Request-Id"));
+  EXPECT_EQ(whole->Get("Connection"), std::nullopt);
+  EXPECT_TRUE(whole->body == content);
+  ASSERT_TRUE(c.Send(Get("/file?offset=1000001&length=2000003")));
+  auto middle = c.Read(/*head=*/false, 20s);
+  ASSERT_TRUE(middle);
+  EXPECT_EQ(middle->Get("Content-Length"), "2000003");
+  EXPECT_TRUE(middle->body == content.substr(1000001, 2000003));
+  // HEAD: the length, no body — the next response follows at once.
+  ASSERT_TRUE(c.Send("HEAD /file?offset=10&length=777 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto head = c.Read(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 206);
+  EXPECT_EQ(head->Get("Content-Length"), "777");
+  // Zero length and the last byte.
+  ASSERT_TRUE(c.Send(Get("/file?offset=0&length=0")));
+  auto empty = c.Read();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->Get("Content-Length"), "0");
+  EXPECT_EQ(empty->body, "");
+  ASSERT_TRUE(c.Send(Get("/file?offset=" + std::to_string(content.size() - 1) + "&length=1")));
+  auto last = c.Read();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, content.substr(content.size() - 1));
+  // Missing file, or a range past its end: 500 with a detail, and the connection still works.
+  ASSERT_TRUE(c.Send(Get("/file?missing=1")));
+  auto missing = c.Read();
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 500);
+  EXPECT_EQ(missing->Json()["detail"], "Internal Server Error");
+  ASSERT_TRUE(c.Send(Get("/file?offset=" + std::to_string(content.size()) + "&length=1")));
+  auto past = c.Read();
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->status, 500);
+  ASSERT_TRUE(c.Send(Get("/json")));
+  auto after = c.Read();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, R"({"ok":true})");
+  std::filesystem::remove(file);
+}
+
 }  // namespace
 }  // namespace reflector::http

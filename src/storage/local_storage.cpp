@@ -87,6 +87,12 @@ Status LocalStorage::PutFile(const std::string& key, const std::string& local_pa
   return CopyAtomically(local_path, *path);
 }
 
+std::optional<std::string> LocalStorage::LocalPathFor(const std::string& key) const {
+  auto path = PathFor(key);
+  if (!path) return std::nullopt;
+  return std::move(*path);
+}
+
 Status LocalStorage::GetToFile(const std::string& key, const std::string& local_path) {
   auto path = PathFor(key);
   if (!path) return Err(path.error());

@@ -7,6 +7,7 @@
 // wins).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "storage/object_storage.hpp"
@@ -29,6 +30,8 @@ class LocalStorage final : public ObjectStorage {
 
   // The file that holds `key`; kInvalidArgument for a key that is not a safe relative path.
   Result<std::string> PathFor(const std::string& key) const;
+  // PathFor(key), or nullopt for an unsafe key.
+  std::optional<std::string> LocalPathFor(const std::string& key) const override;
 
  private:
   std::string root_;

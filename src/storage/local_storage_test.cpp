@@ -124,5 +124,13 @@ TEST_F(LocalStorageTest, PutOfMissingLocalFileNamesIt) {
   EXPECT_NE(put.error().message.find("missing"), std::string::npos);
 }
 
+TEST_F(LocalStorageTest, LocalPathForNamesTheFileAndRefusesUnsafeKeys) {
+  LocalStorage storage((dir_ / "root").string());
+  const ObjectStorage& seam = storage;
+  EXPECT_EQ(seam.LocalPathFor("audio/a.mp3"), (dir_ / "root" / "audio" / "a.mp3").string());
+  EXPECT_EQ(seam.LocalPathFor("../escape"), std::nullopt);
+  EXPECT_EQ(seam.LocalPathFor("/etc/passwd"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace reflector::storage

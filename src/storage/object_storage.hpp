@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ class ObjectStorage {  // Thread-safe.
   virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
   // A URL anyone can GET `key` from for `ttl`; local storage: kFailedPrecondition.
   virtual Result<std::string> PresignedGetUrl(const std::string& key, std::chrono::seconds ttl) = 0;
+  // The local file holding `key`, for a store kept on this machine (so that a caller may stream
+  // it instead of reading it into memory); nullopt for remote stores (S3) or an unsafe key.
+  virtual std::optional<std::string> LocalPathFor(const std::string& /*key*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace reflector::storage

@@ -399,6 +399,34 @@ TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
   EXPECT_EQ(mp3->status, 200);
   EXPECT_EQ(mp3->get_header_value("Content-Type"), "audio/mpeg");
   EXPECT_GT(mp3->body.size(), 1000u);
+  // Streamed from local storage: the whole file, `bytes=0-` and ranged pieces agree byte for byte.
+  EXPECT_EQ(mp3->get_header_value("Content-Length"), std::to_string(mp3->body.size()));
+  EXPECT_EQ(mp3->get_header_value("Accept-Ranges"), "bytes");
+  EXPECT_EQ(range->body, mp3->body.substr(0, 100));
+  auto open_ended = api().Get("/v1/transcripts/" + id + "/audio/mp3", {{"Range", "bytes=0-"}});
+  ASSERT_TRUE(open_ended);
+  EXPECT_EQ(open_ended->status, 206);
+  EXPECT_EQ(
+      open_ended->get_header_value("Content-Range"),
+      "bytes 0-" + std::to_string(mp3->body.size() - 1) + "/" + std::to_string(mp3->body.size()));
+  EXPECT_TRUE(open_ended->body == mp3->body);
+  auto rest = api().Get("/v1/transcripts/" + id + "/audio/mp3", {{"Range", "bytes=100-"}});
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->status, 206);
+  EXPECT_TRUE(range->body + rest->body == mp3->body);
+  auto tail = api().Get("/v1/transcripts/" + id + "/audio/mp3", {{"Range", "bytes=-50"}});
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_EQ(tail->body, mp3->body.substr(mp3->body.size() - 50));
+  auto head = api().Head("/v1/transcripts/" + id + "/audio/mp3");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(mp3->body.size()));
+  EXPECT_TRUE(head->body.empty());
+  auto refused = api().Get("/v1/transcripts/" + id + "/audio/mp3",
+                           {{"Range", "bytes=" + std::to_string(mp3->body.size()) + "-"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 416);
   // Deleted with its audio and its recording.
   auto deleted = api().Delete("/v1/transcripts/" + id);
   ASSERT_TRUE(deleted);
