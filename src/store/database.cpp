@@ -16,6 +16,15 @@
 #include "store/sqlite_rank.hpp"
 
 namespace reflector::store {
+namespace {
+
+// The sqlite3* under a SOCI SQLite session.
+sqlite_api::sqlite3* SqliteHandle(soci::session& sql) {
+  return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+}
+
+}  // namespace
+
 namespace internal {
 namespace {
 
@@ -65,8 +74,7 @@ Status Pool::Connect(Connection& connection) {
         // writer's commit never includes copying the WAL back (and its fdatasync).
         *sql << "PRAGMA wal_autocheckpoint = 0";
       }
-      auto* backend = static_cast<soci::sqlite3_session_backend*>(sql->get_backend());
-      if (!RegisterSqliteRank(backend->conn_)) {
+      if (!RegisterSqliteRank(SqliteHandle(*sql))) {
         throw std::runtime_error("SQLite has no FTS5 (needed by transcript search)");
       }
       connection.sql = std::move(sql);
@@ -214,10 +222,9 @@ void Session::SetSqliteDeadline(std::optional<std::chrono::steady_clock::time_po
   if (connection_ == nullptr || connection_->sql == nullptr || dialect() != Dialect::kSqlite) {
     return;
   }
-  auto* backend = static_cast<soci::sqlite3_session_backend*>(connection_->sql->get_backend());
   connection_->deadline = deadline.value_or(std::chrono::steady_clock::time_point::max());
   // Every 1 000 steps: a clock read per ~10 µs of work.
-  sqlite_api::sqlite3_progress_handler(backend->conn_, deadline ? 1000 : 0,
+  sqlite_api::sqlite3_progress_handler(SqliteHandle(*connection_->sql), deadline ? 1000 : 0,
                                        deadline ? PastDeadline : nullptr, connection_);
 }
 

@@ -286,7 +286,6 @@ constexpr std::string_view kPostgresMatchFrom =
     " FROM transcript t LEFT JOIN room r ON r.id = t.room_id"
     " CROSS JOIN websearch_to_tsquery('english', CAST(:q AS TEXT)) AS query"
     " WHERE t.search_vector_en @@ query";
-constexpr std::string_view kPostgresRank = "CAST(ts_rank(t.search_vector_en, query, 32) AS FLOAT8)";
 
 constexpr std::string_view kSqliteMatchFrom =
     " FROM (SELECT d.transcript_id AS tid, reflector_rank(transcript_fts, 1.0, 0.4, 0.2) AS score"
@@ -490,12 +489,11 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   const std::string text = ValidUtf8(query.text);
   SqlParams params;
   std::string from;
-  std::string score = "0.0";  // the sort key of a ranked query (its rank, or bm25's score)
+  std::string score = "0.0";  // SQLite: the sort key of a ranked query (reflector_rank's score)
   bool has_phrase = false;    // SQLite: the FTS5 query has a phrase of several words
   if (!text.empty()) {
     if (pg) {
       from = kPostgresMatchFrom;
-      score = kPostgresRank;
       params.Text("q", text);
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
@@ -549,9 +547,8 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // Appends one slice of the result: `candidates` yields (page_id, created_at, score), sorted by
   // score then recency or by recency alone; `rank` is the rank shown (over the outer `p` and
   // `t`). A second use of the query text is bound as :q_rank (SOCI's PostgreSQL backend binds a
-  // name once).
-  // When `candidates` has a `total` column (every match's count), the first row's is returned;
-  // otherwise, or without rows, -1.
+  // name once). When `candidates` has a `total` column (every match's count), the first row's is
+  // returned; otherwise, or without rows, -1.
   auto read_slice = [&](const std::string& candidates, bool by_score, const std::string& rank,
                         int limit, int offset, bool with_total = false) -> Result<int64_t> {
     SqlParams slice_params = params;
