@@ -59,7 +59,8 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
                                           "transcript_search",
                                           "calendar_sync",
                                           "room_webhook_deliveries",
-                                          "transcript_search_keys"};
+                                          "transcript_search_keys",
+                                          "transcript_search_doc_keys"};
   ASSERT_EQ(status->size(), names.size());
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
@@ -67,7 +68,7 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 9);
+  EXPECT_EQ(LatestSchemaVersion(), 10);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -75,7 +76,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 9);
+  EXPECT_EQ(*applied, 10);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -98,7 +99,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "9");
+  EXPECT_EQ((*count)[0][0], "10");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -115,8 +116,8 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 7);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(*rest, 8);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -124,7 +125,13 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 9);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 10);
+
+  auto doc_keys = MigrateDown(db(), 1);
+  ASSERT_TRUE(doc_keys.has_value()) << doc_keys.error().ToString();
+  EXPECT_EQ(*doc_keys, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_FALSE(ColumnExists("transcript_search_doc", "created_at"));
 
   auto search_keys = MigrateDown(db(), 1);
   ASSERT_TRUE(search_keys.has_value()) << search_keys.error().ToString();
@@ -189,7 +196,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 9);
+  EXPECT_EQ(*up, 10);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -197,7 +204,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 9);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 10);
   {
     auto session = db().Acquire();
     Room room;
@@ -207,7 +214,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 8).value_or(-1), 8);
+  ASSERT_EQ(MigrateDown(db(), 9).value_or(-1), 9);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -219,24 +226,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 9);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 10);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (10, 'from_the_future', :at)",
+                     "VALUES (11, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 10"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 11"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 10u);
-  EXPECT_EQ(status->back().version, 10);
+  ASSERT_EQ(status->size(), 11u);
+  EXPECT_EQ(status->back().version, 11);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -264,8 +271,8 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 9);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(total, 10);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());

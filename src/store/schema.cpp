@@ -429,6 +429,19 @@ std::string SqliteFtsValues(const std::string& row) {
          SqliteWebVttText(row + ".webvtt");
 }
 
+// The trigger that indexes a new transcript: a transcript_search_doc row of `doc_columns`
+// (values `doc_values`), then its FTS5 row.
+std::string SqliteFtsInsertTrigger(const std::string& doc_columns, const std::string& doc_values) {
+  return R"sql(
+CREATE TRIGGER transcript_fts_insert AFTER INSERT ON transcript
+BEGIN
+  INSERT INTO transcript_search_doc ()sql" +
+         doc_columns + ") VALUES (" + doc_values + R"sql();
+  INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) VALUES ()sql" +
+         SqliteFtsValues("NEW") + R"sql();
+END)sql";
+}
+
 Migration TranscriptSearch() {
   Migration m;
   m.version = 6;
@@ -517,13 +530,7 @@ CREATE VIRTUAL TABLE transcript_fts USING fts5(
       Only(kSqlite, "INSERT INTO transcript_search_doc (transcript_id) SELECT id FROM transcript"),
       Only(kSqlite, "INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) SELECT " +
                         SqliteFtsValues("t") + " FROM transcript t"),
-      Only(kSqlite, R"sql(
-CREATE TRIGGER transcript_fts_insert AFTER INSERT ON transcript
-BEGIN
-  INSERT INTO transcript_search_doc (transcript_id) VALUES (NEW.id);
-  INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) VALUES ()sql" +
-                        SqliteFtsValues("NEW") + R"sql();
-END)sql"),
+      Only(kSqlite, SqliteFtsInsertTrigger("transcript_id", "NEW.id")),
       // A contentless FTS5 row is deleted by giving its old values again, computed the same way.
       Only(kSqlite, R"sql(
 CREATE TRIGGER transcript_fts_update AFTER UPDATE OF id, title, long_summary, webvtt ON transcript
@@ -644,6 +651,56 @@ Migration TranscriptSearchKeys() {
   return m;
 }
 
+// Migration 10 (issue 12), SQLite only: a search's candidates are chosen and counted from FTS5
+// and transcript_search_doc alone. The doc row carries the transcript's sort and filter keys
+// (created_at, user_id, room_id, source_kind), kept in step by triggers, so a word found in
+// every one of 10 000 transcripts no longer looks each match up in transcript's index by its
+// text id (about 0.6 µs a match, twice: page and count). The covering index of migration 9
+// stays: the listing without a query sorts on it.
+constexpr std::string_view kSearchDocKeys = "created_at, user_id, room_id, source_kind";
+
+Migration TranscriptSearchDocKeys() {
+  Migration m;
+  m.version = 10;
+  m.name = "transcript_search_doc_keys";
+  m.up = {
+      Only(kSqlite, "ALTER TABLE transcript_search_doc ADD COLUMN created_at {TIMESTAMP}"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc ADD COLUMN user_id TEXT"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc ADD COLUMN room_id TEXT"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc ADD COLUMN source_kind TEXT"),
+      Only(kSqlite, R"sql(
+UPDATE transcript_search_doc SET (created_at, user_id, room_id, source_kind) = (
+  SELECT t.created_at, t.user_id, t.room_id, t.source_kind FROM transcript t
+   WHERE t.id = transcript_search_doc.transcript_id))sql"),
+      Only(kSqlite, "DROP TRIGGER transcript_fts_insert"),
+      Only(kSqlite, SqliteFtsInsertTrigger("transcript_id, " + std::string(kSearchDocKeys),
+                                           "NEW.id, NEW.created_at, NEW.user_id, NEW.room_id, "
+                                           "NEW.source_kind")),
+      // OLD.id too: when id changes as well, transcript_fts_update may not have run yet.
+      Only(kSqlite, R"sql(
+CREATE TRIGGER transcript_search_doc_keys
+AFTER UPDATE OF id, created_at, user_id, room_id, source_kind ON transcript
+FOR EACH ROW WHEN OLD.created_at IS NOT NEW.created_at OR OLD.user_id IS NOT NEW.user_id
+  OR OLD.room_id IS NOT NEW.room_id OR OLD.source_kind IS NOT NEW.source_kind
+  OR OLD.id IS NOT NEW.id
+BEGIN
+  UPDATE transcript_search_doc SET created_at = NEW.created_at, user_id = NEW.user_id,
+    room_id = NEW.room_id, source_kind = NEW.source_kind
+   WHERE transcript_id IN (OLD.id, NEW.id);
+END)sql"),
+  };
+  m.down = {
+      Only(kSqlite, "DROP TRIGGER transcript_search_doc_keys"),
+      Only(kSqlite, "DROP TRIGGER transcript_fts_insert"),
+      Only(kSqlite, SqliteFtsInsertTrigger("transcript_id", "NEW.id")),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc DROP COLUMN source_kind"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc DROP COLUMN room_id"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc DROP COLUMN user_id"),
+      Only(kSqlite, "ALTER TABLE transcript_search_doc DROP COLUMN created_at"),
+  };
+  return m;
+}
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -664,6 +721,7 @@ const std::vector<Migration>& Migrations() {
       CalendarSync(),
       RoomWebhookDeliveries(),
       TranscriptSearchKeys(),
+      TranscriptSearchDocKeys(),
   };
   return migrations;
 }

@@ -8,10 +8,9 @@
 namespace reflector::store {
 namespace {
 
-// What bm25 computes once per query (FTS5's fts5Bm25GetData): idf per phrase, mean row size.
+// What bm25 computes once per query (FTS5's fts5Bm25GetData): idf per phrase.
 struct QueryData {
   std::vector<double> idf;
-  double avgdl = 1.0;
 };
 
 int CountRow(const Fts5ExtensionApi* /*api*/, Fts5Context* /*ctx*/, void* user) {
@@ -28,10 +27,7 @@ int LoadQueryData(const Fts5ExtensionApi* api, Fts5Context* ctx, QueryData** out
   }
   auto data = new QueryData();
   sqlite3_int64 rows = 0;
-  sqlite3_int64 tokens = 0;
   int rc = api->xRowCount(ctx, &rows);
-  if (rc == SQLITE_OK) rc = api->xColumnTotalSize(ctx, -1, &tokens);
-  if (rc == SQLITE_OK && rows > 0) data->avgdl = static_cast<double>(tokens) / rows;
   const int phrases = api->xPhraseCount(ctx);
   data->idf.assign(phrases, 1e-6);
   for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
@@ -55,13 +51,9 @@ int LoadQueryData(const Fts5ExtensionApi* api, Fts5Context* ctx, QueryData** out
 void Rank(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result, int argc,
           sqlite3_value** argv) {
   constexpr double kK1 = 1.2;
-  constexpr double kB = 0.75;
   QueryData* data = nullptr;
   int rc = LoadQueryData(api, ctx, &data);
   double score = 0;
-  int row_tokens = 0;
-  if (rc == SQLITE_OK) rc = api->xColumnSize(ctx, -1, &row_tokens);
-  const double length_norm = kK1 * (1 - kB + kB * row_tokens / data->avgdl);
   for (int i = 0; rc == SQLITE_OK && i < static_cast<int>(data->idf.size()); ++i) {
     Fts5PhraseIter it;
     int column = 0;
@@ -73,7 +65,7 @@ void Rank(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result
       frequency += column < argc ? sqlite3_value_double(argv[column]) : 1.0;
       api->xPhraseNext(ctx, &it, &column, &offset);
     }
-    score += data->idf[i] * (frequency * (kK1 + 1)) / (frequency + length_norm);
+    score += data->idf[i] * (frequency * (kK1 + 1)) / (frequency + kK1);
   }
   if (rc != SQLITE_OK) {
     sqlite3_result_error_code(result, rc);

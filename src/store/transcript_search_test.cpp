@@ -307,6 +307,37 @@ TEST_P(TranscriptSearchTest, PostgresRanksTheNewestMatchesPastItsWindow) {
   EXPECT_THAT(ids(1, 0, 2), ElementsAre("new-many"));
 }
 
+// Past the ranking window, words that must all occur are ranked by their frequency, not by their
+// proximity (ts_rank's pairwise pass cost 150 ms for 500 transcripts of common words).
+TEST_P(TranscriptSearchTest, PostgresRanksWordsAsAlternativesPastItsWindow) {
+  std::string filler;
+  for (int i = 0; i < 34; ++i) filler += "meeting ";
+  Add("old", "alice", "2026-03-01T10:00:00Z");
+  Add("near", "alice", "2026-03-02T10:00:00Z");
+  Add("far", "alice", "2026-03-03T10:00:00Z");
+  SetVtt("old", "budget plan " + filler);
+  SetVtt("near", "budget plan " + filler + "meeting meeting meeting meeting");
+  SetVtt("far", "budget budget budget " + filler + "plan plan plan");
+  auto ids = [&](const char* text, int window) {
+    TranscriptSearchQuery q;
+    q.text = text;
+    q.rank_window = window;
+    auto page = Search(q);
+    EXPECT_EQ(page.total, 3) << text;
+    std::vector<std::string> out;
+    for (const auto& h : page.hits) out.push_back(h.id);
+    return out;
+  };
+  if (GetParam() == testing::kSqliteBackend) {
+    EXPECT_THAT(ids("budget plan", 2), ElementsAre("far", "near", "old"));  // bm25: frequency
+    return;
+  }
+  // Within the window, ts_rank as the reference: the adjacent words first.
+  EXPECT_THAT(ids("budget plan", 500), ElementsAre("near", "old", "far"));
+  // Past it, the more frequent words first among the 2 newest, then the rest newest first.
+  EXPECT_THAT(ids("budget plan", 2), ElementsAre("far", "near", "old"));
+}
+
 // A phrase of several words takes another path on SQLite (the total counted with the page):
 // totals and pages agree with a query of single words.
 TEST_P(TranscriptSearchTest, PhraseTotalsWhilePaging) {
@@ -399,6 +430,43 @@ TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   page = Search(q);
   EXPECT_TRUE(page.hits.empty());
   EXPECT_EQ(page.total, 4);
+}
+
+// SQLite reads a query's filter and sort keys from transcript_search_doc (migration 10): they
+// follow plain-SQL updates of the transcript, and sharing follows the room.
+TEST_P(TranscriptSearchTest, FilterKeysFollowEveryUpdate) {
+  AddRoom("room-a", "a", "bob", false);
+  AddRoom("room-b", "b", "bob", true);
+  Add("moved", "alice", "2026-03-01T10:00:00Z", "room-a", "room");
+  Add("other", "alice", "2026-03-02T10:00:00Z");
+  Set("moved", "title", "Quarterly kiwi");
+  Set("other", "title", "Monthly kiwi");
+  TranscriptSearchQuery q;
+  q.text = "kiwi";
+  q.room_id = "room-b";
+  EXPECT_TRUE(Search(q).hits.empty());
+  Set("moved", "room_id", "room-b");
+  Set("moved", "source_kind", "live");
+  auto page = Search(q);
+  ASSERT_EQ(page.hits.size(), 1u);
+  EXPECT_EQ(page.hits[0].room_name, "b");
+  q.room_id.reset();
+  q.source_kind = "live";
+  EXPECT_EQ(Search(q).total, 1);
+
+  // Newest first among equal ranks, by the updated created_at.
+  EXPECT_THAT(Ids("kiwi"), ElementsAre("other", "moved"));
+  Set("moved", "created_at", "2026-04-01T10:00:00.000000Z");
+  EXPECT_THAT(Ids("kiwi"), ElementsAre("moved", "other"));
+
+  // Another user sees a transcript in a shared room; a new owner sees it wherever it is.
+  EXPECT_THAT(Ids("kiwi", "carol"), ElementsAre("moved"));
+  auto session = db().Acquire();
+  ASSERT_TRUE(Exec(session, "UPDATE room SET is_shared = FALSE WHERE id = 'room-b'").has_value());
+  EXPECT_TRUE(Ids("kiwi", "carol").empty());
+  Set("other", "user_id", "carol");
+  EXPECT_THAT(Ids("kiwi", "carol"), ElementsAre("other"));
+  EXPECT_THAT(Ids("kiwi", "alice"), ElementsAre("moved"));
 }
 
 TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
@@ -512,11 +580,19 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
       ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
     }
   }
+  {
+    auto session = db().Acquire();
+    auto owned = Exec(session,
+                      "INSERT INTO transcript (id, user_id, source_kind, created_at, title) "
+                      "VALUES ('old-owned', 'ann', 'live', :created_at, 'Walrus notes')",
+                      SqlParams().Time("created_at", At("2025-02-01T00:00:00Z")));
+    ASSERT_TRUE(owned.has_value()) << owned.error().ToString();
+  }
   ASSERT_EQ(MigrateUp(db(), 6).value_or(-1), 1);  // the search migration alone
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT id, change_seq FROM transcript ORDER BY id", {}, 2);
   ASSERT_TRUE(rows.has_value());
-  ASSERT_EQ(rows->size(), 2u);
+  ASSERT_EQ(rows->size(), 3u);
   const int64_t first = std::stoll(*(*rows)[0][1]);
   const int64_t second = std::stoll(*(*rows)[1][1]);
   EXPECT_GT(first, 0);
@@ -525,13 +601,32 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
   // The search reads through the later migrations' indexes too (9: the sort keys on SQLite).
   const int later = LatestSchemaVersion() - 6;
   ASSERT_EQ(MigrateUp(db()).value_or(-1), later);
-  for (const char* q : {"legacy", "walrus", "old"}) {
+  for (const char* q : {"legacy", "old"}) {
     TranscriptSearchQuery query;
     query.text = q;
     auto page = TranscriptSearch::Search(session, query);
     ASSERT_TRUE(page.has_value()) << page.error().ToString();
     EXPECT_EQ(page->total, 2) << q;
   }
+  // The rows indexed before migration 10 have their filter and sort keys (SQLite).
+  TranscriptSearchQuery walrus;
+  walrus.text = "walrus";
+  walrus.limit = 10;
+  auto all = TranscriptSearch::Search(session, walrus);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->total, 3);
+  EXPECT_EQ(all->hits[0].id, "old-owned");  // the title outranks the summaries
+  walrus.user_id = "ann";
+  walrus.source_kind = "live";
+  walrus.from = At("2025-01-15T00:00:00Z");
+  auto owned = TranscriptSearch::Search(session, walrus);
+  ASSERT_TRUE(owned.has_value()) << owned.error().ToString();
+  ASSERT_EQ(owned->hits.size(), 1u);
+  EXPECT_EQ(owned->hits[0].id, "old-owned");
+  walrus.user_id = "someone-else";
+  owned = TranscriptSearch::Search(session, walrus);
+  ASSERT_TRUE(owned.has_value());
+  EXPECT_TRUE(owned->hits.empty());
   // New writes continue after the numbers given to the old rows.
   ASSERT_TRUE(TranscriptRepository::SetStatus(session, "old-1", "ended", {}).has_value());
   auto updated = TranscriptRepository::Get(session, "old-1");
@@ -541,7 +636,7 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
   ASSERT_EQ(MigrateDown(db(), later + 1).value_or(-1), later + 1);
   auto count = Query(session, "SELECT COUNT(*) FROM transcript", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "2");
+  EXPECT_EQ((*count)[0][0], "3");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TranscriptSearchMigrationTest, testing::TestBackends(),
