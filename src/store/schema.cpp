@@ -701,6 +701,42 @@ END)sql"),
   return m;
 }
 
+// Migration 11 (issue 12), SQLite only: the FTS5 index is rebuilt with the tokenizer
+// reflector_word_pairs (store/sqlite_rank.hpp), which adds each pair of adjacent words as a
+// term, so that a phrase is looked up instead of being checked position by position in every
+// row holding its words (75 ms for a phrase of the two most frequent words of 10 000
+// transcripts). Every transcript is indexed again, from its columns, as migration 6 did.
+std::string SqliteFtsTable(const std::string& tokenizer) {
+  return R"sql(
+CREATE VIRTUAL TABLE transcript_fts USING fts5(
+  title, long_summary, webvtt_text,
+  content = '', tokenize = ')sql" +
+         tokenizer + R"sql('
+))sql";
+}
+
+constexpr std::string_view kSqliteTokenizer = "porter unicode61 remove_diacritics 2";
+
+Migration TranscriptSearchWordPairs() {
+  Migration m;
+  m.version = 11;
+  m.name = "transcript_search_word_pairs";
+  const std::string reindex =
+      "INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) SELECT " +
+      SqliteFtsValues("t") + " FROM transcript t";
+  m.up = {
+      Only(kSqlite, "DROP TABLE transcript_fts"),
+      Only(kSqlite, SqliteFtsTable("reflector_word_pairs " + std::string(kSqliteTokenizer))),
+      Only(kSqlite, reindex),
+  };
+  m.down = {
+      Only(kSqlite, "DROP TABLE transcript_fts"),
+      Only(kSqlite, SqliteFtsTable(std::string(kSqliteTokenizer))),
+      Only(kSqlite, reindex),
+  };
+  return m;
+}
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -722,6 +758,7 @@ const std::vector<Migration>& Migrations() {
       RoomWebhookDeliveries(),
       TranscriptSearchKeys(),
       TranscriptSearchDocKeys(),
+      TranscriptSearchWordPairs(),
   };
   return migrations;
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "store/sql.hpp"
+#include "store/sqlite_rank.hpp"
 
 namespace reflector::store {
 namespace {
@@ -174,8 +175,11 @@ bool HasWordCharacter(std::string_view item) {
   return false;
 }
 
-std::string Fts5String(std::string_view text) {
+// An FTS5 string; a phrase's starts with kWordPairsMarker, which reflector_word_pairs turns
+// into the pairs of its words (store/sqlite_rank.hpp).
+std::string Fts5String(std::string_view text, bool phrase = false) {
   std::string out = "\"";
+  if (phrase) out += kWordPairsMarker;
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;
@@ -185,6 +189,7 @@ std::string Fts5String(std::string_view text) {
 
 struct Item {
   std::string text;
+  bool quoted = false;  // a "phrase"
   bool negated = false;
   bool is_or = false;  // the OR operator
 };
@@ -209,6 +214,7 @@ std::vector<Item> Tokenize(std::string_view q) {
       const size_t close = q.find('"', i + 1);  // unbalanced: the phrase runs to the end
       const size_t end = close == std::string_view::npos ? q.size() : close;
       item.text = std::string(q.substr(i + 1, end - i - 1));
+      item.quoted = true;
       i = close == std::string_view::npos ? q.size() : close + 1;
     } else {
       size_t end = i;
@@ -242,10 +248,13 @@ std::vector<Item> Tokenize(std::string_view q) {
   return items;
 }
 
-// Whether an expression of WebsearchToFts5 holds a string of several words ("a b"): a space
-// inside quotes ("" is a quote within a string).
-bool HasPhrase(std::string_view fts) {
+// The most words in one string of an expression of WebsearchToFts5 ("a b c": 3), counting runs
+// between spaces inside quotes ("" is a quote within a string).
+int LongestPhrase(std::string_view fts) {
   bool quoted = false;
+  int longest = 0;
+  int words = 0;
+  bool in_word = false;
   for (size_t i = 0; i < fts.size(); ++i) {
     if (fts[i] == '"') {
       if (quoted && i + 1 < fts.size() && fts[i + 1] == '"') {
@@ -253,11 +262,15 @@ bool HasPhrase(std::string_view fts) {
         continue;
       }
       quoted = !quoted;
-    } else if (quoted && IsSpace(fts[i])) {
-      return true;
+      words = 0;
+      in_word = false;
+    } else if (quoted) {
+      const bool space = IsSpace(fts[i]);
+      if (!space && !in_word) longest = std::max(longest, ++words);
+      in_word = !space;
     }
   }
-  return false;
+  return longest;
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view op) {
@@ -349,27 +362,40 @@ std::string ValidUtf8(std::string_view text) {
 
 std::string WebVttPlainText(std::string_view webvtt) {
   std::string out;
+  out.reserve(webvtt.size() / 2);
+  std::string copy;     // a line with CRs, without them
+  std::string decoded;  // a caption with </v> or entities, rewritten
   bool in_cue = false;  // after a timing line, before the next blank line
   size_t start = 0;
   while (start <= webvtt.size()) {
     size_t end = webvtt.find('\n', start);
     if (end == std::string_view::npos) end = webvtt.size();
-    std::string line(webvtt.substr(start, end - start));
+    std::string_view line = webvtt.substr(start, end - start);
     start = end + 1;
-    std::erase(line, '\r');
+    // Most lines are kept as they are, without a copy (a search builds this text for every hit).
+    if (line.find('\r') != std::string_view::npos) {
+      copy.assign(line);
+      std::erase(copy, '\r');
+      line = copy;
+    }
     if (TrimSpaces(line).empty()) {
       in_cue = false;
-    } else if (line.find("-->") != std::string::npos) {
+    } else if (line.find("-->") != std::string_view::npos) {
       in_cue = true;
     } else if (in_cue) {
-      if (line.rfind("<v", 0) == 0 && line.find('>') != std::string::npos) {
-        line.erase(0, line.find('>') + 1);
+      if (line.starts_with("<v") && line.find('>') != std::string_view::npos) {
+        line.remove_prefix(line.find('>') + 1);
       }
-      ReplaceAll(line, "</v>", "");
-      ReplaceAll(line, "&lt;", "<");
-      ReplaceAll(line, "&gt;", ">");
-      ReplaceAll(line, "&nbsp;", " ");
-      ReplaceAll(line, "&amp;", "&");
+      // Two find()s (memchr): find_first_of tests each byte against the set in a loop.
+      if (line.find('&') != std::string_view::npos || line.find('<') != std::string_view::npos) {
+        decoded.assign(line);  // `line` may be in `copy`, never in `decoded`
+        ReplaceAll(decoded, "</v>", "");
+        ReplaceAll(decoded, "&lt;", "<");
+        ReplaceAll(decoded, "&gt;", ">");
+        ReplaceAll(decoded, "&nbsp;", " ");
+        ReplaceAll(decoded, "&amp;", "&");
+        line = decoded;
+      }
       const std::string_view text = TrimSpaces(line);
       if (!text.empty()) {
         if (!out.empty()) out += ' ';
@@ -395,7 +421,7 @@ Fts5Query WebsearchToFts5(std::string_view query) {
     }
     if (!HasWordCharacter(item.text)) continue;
     (item.negated ? groups.back().negative : groups.back().positive)
-        .push_back(Fts5String(item.text));
+        .push_back(Fts5String(item.text, item.quoted));
   }
   std::vector<std::string> alternatives;
   std::vector<std::string> excluded;  // negations of groups that have no positive item
@@ -494,14 +520,14 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   std::string id_column = "t.id";
   // The visibility of another user's transcript: its room is shared.
   std::string in_shared_room = "r.is_shared = TRUE";
-  bool has_phrase = false;  // SQLite: the FTS5 query has a phrase of several words
+  int longest_phrase = 0;  // SQLite: the most words in one string of the FTS5 query
   if (!text.empty()) {
     if (pg) {
       from = kPostgresMatchFrom;
       params.Text("q", text);
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
-      has_phrase = HasPhrase(fts.match);
+      longest_phrase = LongestPhrase(fts.match);
       if (!fts.match.empty()) {
         from = kSqliteMatchFrom;
         score = kSqliteScore;
@@ -591,12 +617,14 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   const std::string all_matches = "SELECT t.id AS page_id, t.created_at, 0.0 AS score" + from;
 
   if (!ranked || !pg) {
-    // SQLite. A query with a phrase of several words gets its total with the page
-    // (COUNT(*) OVER ()), so the MATCH runs once: the phrase is checked position by position in
-    // every candidate (70 ms for 10 000 transcripts of common words), which a separate COUNT did
-    // a second time (147 → 85 ms). For words the separate COUNT is cheaper than materialising
-    // every match for the window (FTS5 counts a doclist without reading its positions).
-    const bool one_pass = ranked && has_phrase;
+    // SQLite. A query with a phrase of three words or more gets its total with the page
+    // (COUNT(*) OVER ()), so the MATCH runs once: such a phrase is a phrase of word pairs
+    // (migration 11), checked position by position in every candidate, which a separate COUNT
+    // did a second time (21 → 18 ms p50 for 3 common words in 10 000 transcripts). Words and
+    // two-word phrases are single terms, for which the separate COUNT is cheaper than
+    // materialising every match for the window (FTS5 counts a doclist without reading its
+    // positions): 12 → 8 ms for the two most frequent words as a phrase.
+    const bool one_pass = longest_phrase >= 3;
     std::string candidates = all_matches;
     if (ranked) {
       candidates =

@@ -469,6 +469,58 @@ TEST_P(TranscriptSearchTest, FilterKeysFollowEveryUpdate) {
   EXPECT_THAT(Ids("kiwi", "alice"), ElementsAre("moved"));
 }
 
+// A phrase matches where its words are adjacent and in order, after stemming and across
+// punctuation, whatever its length (SQLite looks it up as pairs of adjacent words, migration 11).
+TEST_P(TranscriptSearchTest, PhrasesMatchAdjacentWordsOnly) {
+  Add("adjacent", "alice", "2026-03-01T10:00:00Z");
+  Add("apart", "alice", "2026-03-02T10:00:00Z");
+  Add("reversed", "alice", "2026-03-03T10:00:00Z");
+  Add("stemmed", "alice", "2026-03-04T10:00:00Z");
+  Add("across-cues", "alice", "2026-03-05T10:00:00Z");
+  SetVtt("adjacent", "we reviewed the quarterly budget plan today");
+  SetVtt("apart", "a budget, then a plan");
+  SetVtt("reversed", "the plan budget was late");
+  SetVtt("stemmed", "Budgets, planning! Quarterly.");
+  {
+    auto session = db().Acquire();
+    auto done = TranscriptRepository::SetResult(
+        session, "across-cues", "[]",
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v A>my budget\n\n"
+        "00:00:01.000 --> 00:00:02.000\n<v B>plan is ready\n",
+        "[]");
+    ASSERT_TRUE(done.has_value()) << done.error().ToString();
+  }
+  EXPECT_THAT(Ids("\"budget plan\""), UnorderedElementsAre("adjacent", "stemmed", "across-cues"));
+  EXPECT_THAT(Ids("\"plan budget\""), ElementsAre("reversed"));
+  EXPECT_THAT(Ids("\"quarterly budget plan\""), ElementsAre("adjacent"));
+  EXPECT_THAT(Ids("\"budget plan today\""), ElementsAre("adjacent"));
+  EXPECT_THAT(Ids("\"quarterly plan\""), ElementsAre());
+  EXPECT_THAT(Ids("\"budget\""), ::testing::SizeIs(5));
+  EXPECT_THAT(Ids("\"budget plan\" -\"quarterly budget\""),
+              UnorderedElementsAre("stemmed", "across-cues"));
+  EXPECT_THAT(Ids("\"plan budget\" OR \"budget plan today\""),
+              UnorderedElementsAre("reversed", "adjacent"));
+  TranscriptSearchQuery q;
+  q.text = "\"budget plan\"";
+  q.limit = 1;
+  EXPECT_EQ(Search(q).total, 3);
+  q.text = "\"budget plan\" OR \"plan budget was\"";  // three words: counted with the page
+  EXPECT_EQ(Search(q).total, 4);
+  EXPECT_EQ(Search(q).hits.size(), 1u);
+  if (GetParam() != testing::kSqliteBackend) return;
+  // SQLite: the pairs are terms of the index, stemmed like the words.
+  auto session = db().Acquire();
+  ASSERT_TRUE(
+      Exec(session, "CREATE VIRTUAL TABLE temp.pairs USING fts5vocab(main, transcript_fts, row)")
+          .has_value());
+  auto rows = Query(session, "SELECT term, doc FROM temp.pairs WHERE term LIKE 'budget %'", {}, 2);
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  std::vector<std::string> pairs;
+  for (const auto& row : *rows) pairs.push_back(*row[0] + "=" + *row[1]);
+  EXPECT_THAT(pairs, UnorderedElementsAre("budget plan=3", "budget then=1", "budget wa=1"));
+  ASSERT_TRUE(Exec(session, "DROP TABLE temp.pairs").has_value());
+}
+
 TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
   Add("a", "alice", "2026-03-01T10:00:00Z");
   Add("b", "alice", "2026-03-02T10:00:00Z");
@@ -601,7 +653,7 @@ TEST_P(TranscriptSearchMigrationTest, ExistingTranscriptsAreIndexedAndNumbered) 
   // The search reads through the later migrations' indexes too (9: the sort keys on SQLite).
   const int later = LatestSchemaVersion() - 6;
   ASSERT_EQ(MigrateUp(db()).value_or(-1), later);
-  for (const char* q : {"legacy", "old"}) {
+  for (const char* q : {"legacy", "old", "\"caption of old\""}) {
     TranscriptSearchQuery query;
     query.text = q;
     auto page = TranscriptSearch::Search(session, query);

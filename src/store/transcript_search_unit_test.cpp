@@ -148,6 +148,12 @@ TEST(WebVttPlainTextTest, CaptionLinesOnly) {
   EXPECT_EQ(WebVttPlainText(vtt), "Hello world, this is a test. Indeed <it> is & was second line");
   EXPECT_EQ(WebVttPlainText(""), "");
   EXPECT_EQ(WebVttPlainText("WEBVTT\n"), "");
+  // CRLF everywhere, a CR inside a line, entities and tags after one.
+  EXPECT_EQ(WebVttPlainText("WEBVTT\r\n\r\n00:00:00.000 --> 00:00:01.000\r\n"
+                            "<v A>one\rtwo &amp;lt;</v>\r\n \r\nnot a caption\r\n"),
+            "onetwo &lt;");
+  EXPECT_EQ(WebVttPlainText("00:00:00.000 --> 00:00:01.000\n  <v B>  spaced &nbsp; </v>  "),
+            "<v B>  spaced");
 }
 
 struct FtsCase {
@@ -160,15 +166,21 @@ TEST(WebsearchToFts5Test, TranslatesWebsearchSyntaxIntoQuotedTerms) {
   const std::vector<FtsCase> cases = {
       {"budget", "(\"budget\")", ""},
       {"budget review", "(\"budget\" AND \"review\")", ""},
-      {"\"budget review\"", "(\"budget review\")", ""},
-      {"\"budget review", "(\"budget review\")", ""},  // unbalanced: phrase to the end
+      {"\"budget review\"",
+       "(\"\x01"
+       "budget review\")",
+       ""},  // a phrase: word pairs
+      {"\"budget review",
+       "(\"\x01"
+       "budget review\")",
+       ""},  // unbalanced: phrase to the end
       {"budget OR review", "(\"budget\") OR (\"review\")", ""},
       {"budget or review", "(\"budget\") OR (\"review\")", ""},
       {"budget -review", "((\"budget\") NOT \"review\")", ""},
       {"-review", "", "(\"review\")"},
       {"-a -b", "", "(\"a\" OR \"b\")"},
       {"-a OR -b", "", "(\"a\") AND (\"b\")"},
-      {"say \"hi\"there", "(\"say\" AND \"hi\" AND \"there\")", ""},
+      {"say \"hi\"there", "(\"say\" AND \"\x01hi\" AND \"there\")", ""},
       {"'; DROP TABLE transcript; --", "(\"DROP\" AND \"TABLE\" AND \"transcript\")", ""},
       {"NEAR(a b)", "(\"NEAR\" AND \"a\" AND \"b\")", ""},
       {"title:secret", "(\"title\" AND \"secret\")", ""},
@@ -196,7 +208,7 @@ TEST(ValidUtf8Test, ReplacesBrokenSequences) {
 
 TEST(WebsearchToFts5Test, QuotesInsideATermAreDoubled) {
   // A bare word cannot contain '"' (it ends the word), but a phrase keeps everything else.
-  EXPECT_EQ(WebsearchToFts5("\"it's (x) NOT y\"").match, "(\"it's (x) NOT y\")");
+  EXPECT_EQ(WebsearchToFts5("\"it's (x) NOT y\"").match, "(\"\x01it's (x) NOT y\")");
 }
 
 }  // namespace
