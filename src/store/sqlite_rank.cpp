@@ -120,8 +120,9 @@ struct DocumentPairs {
 
 int OnDocumentToken(void* p, int flags, const char* token, int size, int start, int end) {
   auto* d = static_cast<DocumentPairs*>(p);
-  if ((flags & FTS5_TOKEN_COLOCATED) != 0)
-    return d->emit(d->context, flags, token, size, start, end);
+  if ((flags & FTS5_TOKEN_COLOCATED) != 0) {
+    return d->emit(d->context, flags, token, size, start, end);  // the parent's synonym
+  }
   if (d->previous_start >= 0) {
     d->pair.assign(d->previous);
     d->pair += kWordPairSeparator;

@@ -565,7 +565,14 @@ TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
                               "_",
                               "budget*",
                               "\xF0\x9F\x98\x80",
-                              "\xC3"}) {
+                              "\xC3",
+                              "\x01",  // the word-pairs marker (store/sqlite_rank.hpp)
+                              "\x01"
+                              "budget review",
+                              "\"\x01\"",
+                              "\"\x01\x01"
+                              "budget \x01 review\"",
+                              "\"budget\" \"\" \"review budget x\" -\"a b\""}) {
     SCOPED_TRACE(hostile);
     TranscriptSearchQuery q;
     q.text = hostile;
@@ -574,6 +581,13 @@ TEST_P(TranscriptSearchTest, WebsearchSyntaxAndHostileText) {
     ASSERT_TRUE(page.has_value()) << page.error().ToString();
   }
   EXPECT_THAT(Ids("(budget review)"), ElementsAre("a"));
+  // A marker typed by the user changes nothing: a word, or a phrase in quotes.
+  EXPECT_THAT(Ids("\x01"
+                  "budget"),
+              ElementsAre("a"));
+  EXPECT_THAT(Ids("\"\x01"
+                  "budget \x01 review\""),
+              ElementsAre("a"));
   EXPECT_THAT(Ids("NEAR(budget review)"), ElementsAre());  // "near" is a word like any other
   EXPECT_THAT(Ids("title:budget"), ElementsAre());         // no column filter: "title" AND ...
   EXPECT_THAT(Ids("hiring:plan"), ElementsAre("b"));
