@@ -36,6 +36,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// The most audio from a remote store (S3) one request holds in memory (see AudioMp3).
+constexpr int64_t kAudioPieceBytes = int64_t{8} << 20;
+
 json Nullable(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
 json TranscriptSchema() {
@@ -401,6 +404,8 @@ struct Handlers {
     int64_t first = 0;
     int64_t last = size - 1;
     bool partial = false;
+    bool suffix_range = false;  // bytes=-n
+    bool closed_range = false;  // bytes=a-b
     if (auto range = request.GetHeader("Range")) {
       // One range: bytes=a-b, bytes=a- or bytes=-n (RFC 9110 §14.1.2).
       std::string_view r = *range;
@@ -417,10 +422,12 @@ struct Handlers {
           if (a < 0 && b > 0) {  // suffix: the last b bytes
             first = std::max<int64_t>(0, size - b);
             partial = true;
+            suffix_range = true;
           } else if (a >= 0) {
             first = a;
             if (b >= 0) last = std::min(b, size - 1);
             partial = true;
+            closed_range = b >= 0;
           }
         }
       }
@@ -430,8 +437,7 @@ struct Handlers {
         return refused;
       }
     }
-    // Local storage: the server streams the range from the file in bounded pieces. Other stores
-    // (S3) still read the range into memory here.
+    // Local storage: the server streams the range from the file in bounded pieces.
     if (auto path = options.storage->LocalPathFor(key)) {
       auto response =
           http::Response::File(partial ? 206 : 200, std::move(*path), static_cast<uint64_t>(first),
@@ -441,13 +447,52 @@ struct Handlers {
         response.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
       return response;
     }
-    auto bytes = options.storage->GetRange(key, first, last - first + 1);
-    if (!bytes) return ErrorResponse(bytes.error());
-    auto response = http::Response::Text(partial ? 206 : 200, std::move(*bytes), "audio/mpeg");
-    response.SetHeader("Accept-Ranges", "bytes");
-    if (partial)
-      response.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
-    return response;
+    // Other stores (S3): never more than kAudioPieceBytes in memory per request.
+    // - HEAD: the length only, nothing fetched.
+    // - An open range ("bytes=N-", what a media element asks for, again at every seek): at most
+    //   kAudioPieceBytes from N, said by Content-Range; the client asks for the rest.
+    // - Up to kAudioPieceBytes: that range, fetched into memory.
+    // - More (the whole file, or a larger closed range): the object is fetched into a spool
+    //   file, streamed like local storage, and removed once opened.
+    const bool open_range = partial && !suffix_range && !closed_range;
+    if (open_range && last - first + 1 > kAudioPieceBytes) last = first + kAudioPieceBytes - 1;
+    const int64_t length = last - first + 1;
+    auto with_headers = [&](http::Response response) {
+      response.SetHeader("Accept-Ranges", "bytes");
+      if (partial) {
+        response.SetHeader("Content-Range", fmt::format("bytes {}-{}/{}", first, last, size));
+      }
+      return response;
+    };
+    if (request.method == http::Method::kHead) {
+      auto response = http::Response::Text(partial ? 206 : 200, "", "audio/mpeg");
+      response.head_content_length = static_cast<uint64_t>(length);
+      return with_headers(std::move(response));
+    }
+    if (length <= kAudioPieceBytes) {
+      auto bytes = options.storage->GetRange(key, first, length);
+      if (!bytes) return ErrorResponse(bytes.error());
+      if (static_cast<int64_t>(bytes->size()) != length) {
+        return ErrorResponse(
+            Err(Code::kUnavailable, "Audio changed while being read",
+                fmt::format("{}: {} bytes instead of {}", key, bytes->size(), length))
+                .value());
+      }
+      return with_headers(
+          http::Response::Text(partial ? 206 : 200, std::move(*bytes), "audio/mpeg"));
+    }
+    const fs::path spool = fs::path(options.data_dir) / "spool";
+    std::error_code ec;
+    fs::create_directories(spool, ec);
+    const std::string path = (spool / ("audio-" + NewUuid4())).string();
+    if (auto fetched = options.storage->GetToFile(key, path); !fetched) {
+      fs::remove(path, ec);
+      return ErrorResponse(fetched.error());
+    }
+    auto response = http::Response::File(partial ? 206 : 200, path, static_cast<uint64_t>(first),
+                                         static_cast<uint64_t>(length), "audio/mpeg");
+    response.body_file_remove = true;  // a file shorter than the range gives 500, then goes
+    return with_headers(std::move(response));
   }
 
   http::Response Waveform(http::Request& request) {

@@ -81,6 +81,14 @@ struct Response {
   std::string body_file{};
   uint64_t body_file_offset = 0;
   uint64_t body_file_length = 0;
+  // body_file is a temporary file of the handler's: the server removes it as soon as it has
+  // opened it (the body is read through the open descriptor), or drops the response while
+  // stopping. A response never sent otherwise (a deferred one whose connection closed) or a
+  // crash in between leaves it to the spool directory's cleanup at the next start.
+  bool body_file_remove = false;
+  // HEAD only, with `body` empty and no body_file: the Content-Length the GET would have, for a
+  // handler that answers HEAD without building the body (e.g. without fetching it from S3).
+  std::optional<uint64_t> head_content_length{};
 
   // Replaces an existing header of the same name or appends it.
   void SetHeader(std::string name, std::string value);

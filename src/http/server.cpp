@@ -592,10 +592,15 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void Send(const Request& request, Response response, unsigned version, bool keep_alive, bool head,
             bool linger) {
-    if (server_.abandoned_.load()) return Close();
+    if (server_.abandoned_.load()) {
+      if (response.body_file_remove) ::unlink(response.body_file.c_str());
+      return Close();
+    }
     if (!response.body_file.empty()) {
       // Opened now, so that a missing or short file can still be answered with 500.
-      if (!OpenFileBody(response)) {
+      const bool opened = OpenFileBody(response);
+      if (response.body_file_remove) ::unlink(response.body_file.c_str());  // read through the fd
+      if (!opened) {
         response = Response::Detail(500, "Internal Server Error");
       } else if (head) {
         DropFileBody();  // HEAD: the GET's Content-Length below, no body
@@ -635,7 +640,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       if (!response.body_file.empty()) {
         response_.content_length(response.body_file_length);
       } else {
-        response_.content_length(response.body.size());
+        const bool head_length = head && response.body.empty() && response.head_content_length;
+        response_.content_length(head_length ? *response.head_content_length
+                                             : response.body.size());
         if (!head) response_.body() = std::move(response.body);
       }
     } else {

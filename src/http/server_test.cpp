@@ -1072,5 +1072,63 @@ TEST_F(ServerTest, FileBodiesAreStreamedFromTheFile) {
   std::filesystem::remove(file);
 }
 
+// body_file_remove: a handler's temporary file is sent whole and is gone once opened, also for
+// HEAD and when it is shorter than the range (500). head_content_length: HEAD's Content-Length
+// without a body.
+TEST_F(ServerTest, TemporaryFileBodiesAreRemovedAndHeadLengthsKept) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("reflector-tempbody-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string content(300000, 'x');
+  int next = 0;
+  router_.Add(Method::kGet, "/temp", [&](Request& r) {
+    const auto path = dir / std::to_string(next++);
+    std::ofstream(path, std::ios::binary) << content;
+    const uint64_t length = r.QueryParam("short") ? content.size() + 1 : content.size();
+    auto response = Response::File(200, path.string(), 0, length, "audio/mpeg");
+    response.body_file_remove = true;
+    return response;
+  });
+  router_.Add(Method::kGet, "/sized", [](Request& r) {
+    if (r.method != Method::kHead) return Response::Text(200, "twelve bytes");
+    auto response = Response::Text(200, "", "audio/mpeg");
+    response.head_content_length = 12;
+    return response;
+  });
+  Start();
+  Conn c(port_);
+  ASSERT_GE(c.fd(), 0);
+  auto files_left = [&] {
+    return std::distance(std::filesystem::directory_iterator(dir),
+                         std::filesystem::directory_iterator());
+  };
+  ASSERT_TRUE(c.Send(Get("/temp")));
+  auto whole = c.Read();
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_TRUE(whole->body == content);
+  EXPECT_EQ(files_left(), 0);
+  ASSERT_TRUE(c.Send("HEAD /temp HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto head = c.Read(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->Get("Content-Length"), std::to_string(content.size()));
+  EXPECT_EQ(files_left(), 0);
+  ASSERT_TRUE(c.Send(Get("/temp?short=1")));
+  auto refused = c.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 500);
+  EXPECT_EQ(files_left(), 0);
+
+  ASSERT_TRUE(c.Send("HEAD /sized HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto sized = c.Read(/*head=*/true);
+  ASSERT_TRUE(sized);
+  EXPECT_EQ(sized->Get("Content-Length"), "12");
+  ASSERT_TRUE(c.Send(Get("/sized")));
+  auto got = c.Read();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->body, "twelve bytes");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace reflector::http

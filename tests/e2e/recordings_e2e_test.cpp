@@ -104,7 +104,7 @@ std::string Multipart(const std::string& boundary, const std::string& data,
 
 fakes::FakeS3Server::Options S3Options() {
   fakes::FakeS3Server::Options options;
-  options.buckets = {"daily-bucket", "whereby-bucket"};
+  options.buckets = {"daily-bucket", "whereby-bucket", "transcripts-bucket"};
   return options;
 }
 
@@ -439,6 +439,94 @@ TEST_P(RecordingsE2E, UploadInChunksBecomesStoredAudio) {
                                    store::SqlParams().Text("id", recording_id), 1);
   ASSERT_TRUE(left.has_value());
   EXPECT_FALSE(left->has_value());
+}
+
+// Audio kept in S3 (TRANSCRIPT_STORAGE_BACKEND=aws) is served without holding a whole file in
+// memory: HEAD fetches nothing, an open range gets at most 8 MiB (Content-Range says how much),
+// small ranges are fetched as such, and the whole file or a larger range goes through a spool
+// file that is gone once sent. Every byte agrees with the stored object.
+TEST_P(RecordingsE2E, AudioFromS3IsServedInBoundedPieces) {
+  TempDir data;
+  Start({{"DATA_DIR", data.path()},
+         {"TRANSCRIPT_STORAGE_BACKEND", "aws"},
+         {"TRANSCRIPT_STORAGE_AWS_BUCKET_NAME", "transcripts-bucket"},
+         {"TRANSCRIPT_STORAGE_AWS_REGION", "us-east-1"},
+         {"TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID", s3_.options().access_key_id},
+         {"TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY", s3_.options().secret_access_key},
+         {"TRANSCRIPT_STORAGE_AWS_ENDPOINT_URL", s3_.endpoint()}});
+  auto created = api().Post("/v1/transcripts", R"({"name":"long meeting"})", "application/json");
+  ASSERT_TRUE(created && created->status == 200) << (created ? created->body : "");
+  const std::string id = json::parse(created->body)["id"];
+  std::string audio(size_t{20} << 20, '\0');  // 20 MiB
+  uint32_t x = 7;
+  for (char& c : audio) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 24);
+  }
+  s3_.PutObject("transcripts-bucket", "audio/" + id + ".mp3", audio);
+  {
+    auto session = db_->Acquire();
+    auto set = store::Exec(session, "UPDATE transcript SET audio_key = :key WHERE id = :id",
+                           store::SqlParams().Text("key", "audio/" + id + ".mp3").Text("id", id));
+    ASSERT_TRUE(set.has_value() && *set == 1);
+  }
+  const std::string path = "/v1/transcripts/" + id + "/audio/mp3";
+  const std::string size = std::to_string(audio.size());
+  constexpr size_t kPiece = size_t{8} << 20;
+  auto gets = [&] {
+    std::vector<std::string> out;  // the Range of each object GET ("" for the whole object)
+    for (const auto& r : s3_.requests()) {
+      if (r.method == "GET" && r.path.find(id) != std::string::npos) {
+        out.push_back(r.header("range").value_or(""));
+      }
+    }
+    return out;
+  };
+
+  auto head = api().Head(path);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), size);
+  EXPECT_TRUE(gets().empty());  // HEAD reads the object's size only
+
+  auto open = api().Get(path, {{"Range", "bytes=0-"}});
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->status, 206);
+  EXPECT_EQ(open->get_header_value("Content-Range"),
+            "bytes 0-" + std::to_string(kPiece - 1) + "/" + size);
+  EXPECT_TRUE(open->body == audio.substr(0, kPiece));
+  EXPECT_THAT(gets(), ::testing::ElementsAre("bytes=0-" + std::to_string(kPiece - 1)));
+  auto next = api().Get(path, {{"Range", "bytes=" + std::to_string(kPiece * 2) + "-"}});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 206);  // the last 4 MiB: less than a piece
+  EXPECT_EQ(
+      next->get_header_value("Content-Range"),
+      "bytes " + std::to_string(kPiece * 2) + "-" + std::to_string(audio.size() - 1) + "/" + size);
+  EXPECT_TRUE(next->body == audio.substr(kPiece * 2));
+  auto small = api().Get(path, {{"Range", "bytes=100-199"}});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 206);
+  EXPECT_EQ(small->body, audio.substr(100, 100));
+  auto tail = api().Get(path, {{"Range", "bytes=-50"}});
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->body, audio.substr(audio.size() - 50));
+
+  // Through a spool file: the whole file, and a closed range larger than a piece.
+  auto whole = api().Get(path);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_EQ(whole->get_header_value("Content-Length"), size);
+  EXPECT_TRUE(whole->body == audio);
+  auto large = api().Get(path, {{"Range", "bytes=1000-" + std::to_string(kPiece + 5000)}});
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 206);
+  EXPECT_TRUE(large->body == audio.substr(1000, kPiece + 4001));
+  size_t spooled = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(data.path()) / "spool", ec)) {
+    spooled += entry.path().filename().string().rfind("audio-", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(spooled, 0u);
 }
 
 // A chunk larger than HTTP_BODY_LIMIT_BYTES (1 MiB): the upload route has its own limit.
