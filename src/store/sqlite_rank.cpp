@@ -2,77 +2,52 @@
 
 #include <sqlite3.h>
 
-#include <cmath>
 #include <string>
 #include <vector>
 
 namespace reflector::store {
 namespace {
 
-// What bm25 computes once per query (FTS5's fts5Bm25GetData): idf per phrase.
-struct QueryData {
-  std::vector<double> idf;
-};
-
-int CountRow(const Fts5ExtensionApi* /*api*/, Fts5Context* /*ctx*/, void* user) {
-  ++*static_cast<sqlite3_int64*>(user);
-  return SQLITE_OK;
-}
-
-void DeleteQueryData(void* p) { delete static_cast<QueryData*>(p); }
-
-int LoadQueryData(const Fts5ExtensionApi* api, Fts5Context* ctx, QueryData** out) {
-  if (auto* cached = static_cast<QueryData*>(api->xGetAuxdata(ctx, 0))) {
-    *out = cached;
-    return SQLITE_OK;
-  }
-  auto data = new QueryData();
-  sqlite3_int64 rows = 0;
-  int rc = api->xRowCount(ctx, &rows);
-  const int phrases = api->xPhraseCount(ctx);
-  data->idf.assign(phrases, 1e-6);
-  for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
-    // A phrase of several words counts as found in no row (the largest idf): counting its rows
-    // would match it against the whole index a second time (bm25 does), the costliest part of a
-    // phrase of common words. Its weight against the query's other phrases is all it changes.
-    sqlite3_int64 hits = 0;
-    if (api->xPhraseSize(ctx, i) <= 1) rc = api->xQueryPhrase(ctx, i, &hits, CountRow);
-    const double idf = std::log((rows - hits + 0.5) / (hits + 0.5));
-    data->idf[i] = idf > 0 ? idf : 1e-6;
-  }
-  if (rc != SQLITE_OK) {
-    delete data;
-    return rc;
-  }
-  rc = api->xSetAuxdata(ctx, data, DeleteQueryData);  // deletes `data` itself when it fails
-  if (rc == SQLITE_OK) *out = data;
-  return rc;
-}
-
+// PostgreSQL's ts_rank for a query whose top operator is not AND (calc_rank_or in tsrank.c),
+// from FTS5's positions: for each phrase, its occurrences in position order (title, summary,
+// then captions, as in the concatenated tsvector) each add their column's weight / (j + 1)^2,
+// and the heaviest one counts in full; the phrases' scores are averaged. At most
+// kRankMaxOccurrences occurrences are read per phrase (the j-th adds at most 1 / j^2 of a
+// weight: the rest is under 4 % of the first's).
 void Rank(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result, int argc,
           sqlite3_value** argv) {
-  constexpr double kK1 = 1.2;
-  QueryData* data = nullptr;
-  int rc = LoadQueryData(api, ctx, &data);
+  constexpr double kSumOfInverseSquares = 1.64493406685;  // pi^2 / 6, as ts_rank
+  const int phrases = api->xPhraseCount(ctx);
   double score = 0;
-  for (int i = 0; rc == SQLITE_OK && i < static_cast<int>(data->idf.size()); ++i) {
+  int rc = SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
     Fts5PhraseIter it;
     int column = 0;
     int offset = 0;
-    double frequency = 0;
-    int seen = 0;
+    double sum = 0;
+    double heaviest = -1;
+    int heaviest_at = 0;
+    int j = 0;
     rc = api->xPhraseFirst(ctx, i, &it, &column, &offset);
-    for (; rc == SQLITE_OK && column >= 0 && seen < kRankMaxOccurrences; ++seen) {
-      frequency += column < argc ? sqlite3_value_double(argv[column]) : 1.0;
+    for (; rc == SQLITE_OK && column >= 0 && j < kRankMaxOccurrences; ++j) {
+      const double weight = column < argc ? sqlite3_value_double(argv[column]) : 1.0;
+      sum += weight / ((j + 1.0) * (j + 1.0));
+      if (weight > heaviest) {
+        heaviest = weight;
+        heaviest_at = j;
+      }
       api->xPhraseNext(ctx, &it, &column, &offset);
     }
-    score += data->idf[i] * (frequency * (kK1 + 1)) / (frequency + kK1);
+    if (j > 0) {
+      const double at = heaviest_at + 1.0;
+      score += (heaviest + sum - heaviest / (at * at)) / kSumOfInverseSquares;
+    }
   }
   if (rc != SQLITE_OK) {
     sqlite3_result_error_code(result, rc);
     return;
   }
-  sqlite3_result_double(result, score);
+  sqlite3_result_double(result, phrases > 0 ? score / phrases : 0.0);
 }
 
 // --- reflector_word_pairs: the parent tokenizer's tokens plus each pair of adjacent ones ---

@@ -1,17 +1,17 @@
 // The SQLite search rank (contract §8): an FTS5 auxiliary function `reflector_rank(fts, w...)`
 // registered on every SQLite connection of the pool.
 //
-// It is FTS5's bm25 (k1 = 1.2, the same idf, column weights as arguments) with two differences:
-// - no length normalisation (b = 0), as the reference's ts_rank(..., 32), which does not look
-//   at a document's length either. It also keeps the rank from reading each match's size from
-//   FTS5's docsize table: 6 of the 16 ms of a query for a word found in all of 10 000
-//   transcripts (docs/performance.md).
-// - a phrase's occurrences in a row are counted up to kRankMaxOccurrences (per phrase, over all
-//   columns). bm25 reads every position of every match (the most frequent word of a
-//   10 000-transcript benchmark occurs ~550 times in each transcript: 70 ms per query for the
-//   rank alone); the saturating term-frequency part of bm25 changes little past a few dozen
-//   occurrences, so rows with more tie and follow the query's own order (newest first).
-// Returns the score, >= 0 (bm25() returns it negated).
+// It computes PostgreSQL's ts_rank(vector, query, 32) — the reference's rank — from FTS5's
+// positions, with the column weights as arguments (title 1.0, summary 0.4, captions 0.2: ts_rank's
+// A, B, C): the formula ts_rank uses for a query of alternatives (calc_rank_or), also for words
+// that must all occur (ts_rank compares their distances there; PostgreSQL does the same past
+// its ranking window, docs/architecture.md). So both engines order a word's matches alike: a
+// title mention above several in the summary, frequency raising the rank less and less. It
+// replaced a bm25 whose length normalisation read each match's size from FTS5's docsize table
+// (6 of the 16 ms of a query for a word in 10 000 transcripts) and whose idf read each word's
+// doclist once more. A phrase's occurrences in a row are read up to kRankMaxOccurrences: the
+// most frequent word of the 10 000-transcript benchmark occurs ~550 times in each transcript,
+// and its j-th occurrence adds at most 1 / j^2 of a weight. Returns the score, >= 0.
 //
 // The FTS5 tokenizer `reflector_word_pairs PARENT ARGS...` (migration 11) wraps PARENT (here
 // `porter unicode61 remove_diacritics 2`): a document gets PARENT's tokens and, at each token's

@@ -307,7 +307,7 @@ constexpr std::string_view kSqliteMatchFrom =
     " FROM transcript_fts JOIN transcript_search_doc t ON t.docid = transcript_fts.rowid"
     " WHERE transcript_fts MATCH :q";
 constexpr std::string_view kSqliteScore = "reflector_rank(transcript_fts, 1.0, 0.4, 0.2)";
-// bm25's score turned into 0..1 as ts_rank's normalization 32 does.
+// reflector_rank's score turned into 0..1 as ts_rank's normalization 32 does.
 constexpr std::string_view kSqliteRankOf = "MAX(p.score, 0.0) / (MAX(p.score, 0.0) + 1.0)";
 
 constexpr std::string_view kSqliteExcludeFrom =

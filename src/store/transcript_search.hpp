@@ -4,8 +4,9 @@
 // (store/schema.cpp): PostgreSQL matches `search_vector_en` (title A, long_summary B, caption text
 // C) against websearch_to_tsquery('english', q) and ranks with ts_rank(vector, query, 32);
 // SQLite matches the FTS5 table `transcript_fts` with the same query translated by
-// WebsearchToFts5 (never the user's text raw) and turns bm25 (columns weighted 1.0 / 0.4 / 0.2,
-// like ts_rank's A / B / C) into 0..1 the way normalization 32 does: s / (s + 1).
+// WebsearchToFts5 (never the user's text raw) and ranks with reflector_rank, ts_rank's formula
+// for alternatives over FTS5's positions (columns weighted 1.0 / 0.4 / 0.2, ts_rank's A / B / C;
+// store/sqlite_rank.hpp), turned into 0..1 the way normalization 32 does: s / (s + 1).
 //
 // Snippets and total_match_count are computed here too (pure functions below), from the
 // long_summary and the caption text of the WebVTT, as the reference does.

@@ -208,6 +208,10 @@ TEST_P(TranscriptSearchTest, TitleOutranksSummaryOutranksCaptions) {
   EXPECT_EQ(page.hits[1].id, "in-summary");
   EXPECT_EQ(page.hits[2].id, "in-captions");
   EXPECT_EQ(page.total, 3);
+  // Both engines give ts_rank(vector, query, 32): weight w once → (w / 1.6449) / (1 + that).
+  EXPECT_NEAR(page.hits[0].rank, 0.37808, 1e-4);
+  EXPECT_NEAR(page.hits[1].rank, 0.19561, 1e-4);
+  EXPECT_NEAR(page.hits[2].rank, 0.10840, 1e-4);
   for (size_t i = 0; i < page.hits.size(); ++i) {
     EXPECT_GT(page.hits[i].rank, 0.0) << i;
     EXPECT_LT(page.hits[i].rank, 1.0) << i;
@@ -215,12 +219,23 @@ TEST_P(TranscriptSearchTest, TitleOutranksSummaryOutranksCaptions) {
       EXPECT_GT(page.hits[i - 1].rank, page.hits[i].rank) << i;
     }
   }
+  // A title mention outranks three in the summary and two in the captions (the reference's
+  // weights; a bm25 with length normalisation ranked this one first).
+  Add("in-summary-often", "alice", "2026-03-04T10:00:00Z");
+  Set("in-summary-often", "long_summary", "Offsite: the offsite plan. Offsite budget.");
+  SetVtt("in-summary-often", "the offsite and the offsite again");
+  page = Search(q);
+  ASSERT_EQ(page.hits.size(), 4u);
+  EXPECT_EQ(page.hits[0].id, "in-title");
+  EXPECT_EQ(page.hits[1].id, "in-summary-often");
+  EXPECT_NEAR(page.hits[1].rank, 0.25564, 1e-4);
+
   // Without text: everything, newest first, rank 1.
   q.text = "";
   page = Search(q);
-  ASSERT_EQ(page.hits.size(), 3u);
-  EXPECT_EQ(page.hits[0].id, "in-captions");
-  EXPECT_EQ(page.hits[2].id, "in-title");
+  ASSERT_EQ(page.hits.size(), 4u);
+  EXPECT_EQ(page.hits[0].id, "in-summary-often");
+  EXPECT_EQ(page.hits[3].id, "in-title");
   EXPECT_EQ(page.hits[0].rank, 1.0);
 }
 
@@ -329,7 +344,7 @@ TEST_P(TranscriptSearchTest, PostgresRanksWordsAsAlternativesPastItsWindow) {
     return out;
   };
   if (GetParam() == testing::kSqliteBackend) {
-    EXPECT_THAT(ids("budget plan", 2), ElementsAre("far", "near", "old"));  // bm25: frequency
+    EXPECT_THAT(ids("budget plan", 2), ElementsAre("far", "near", "old"));  // frequency
     return;
   }
   // Within the window, ts_rank as the reference: the adjacent words first.
