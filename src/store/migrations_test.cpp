@@ -61,7 +61,8 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
                                           "room_webhook_deliveries",
                                           "transcript_search_keys",
                                           "transcript_search_doc_keys",
-                                          "transcript_search_word_pairs"};
+                                          "transcript_search_word_pairs",
+                                          "transcript_search_terms"};
   ASSERT_EQ(status->size(), names.size());
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
@@ -69,7 +70,7 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 11);
+  EXPECT_EQ(LatestSchemaVersion(), 12);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -77,7 +78,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 11);
+  EXPECT_EQ(*applied, 12);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -100,7 +101,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "11");
+  EXPECT_EQ((*count)[0][0], "12");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -117,8 +118,8 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 9);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(*rest, 10);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -126,7 +127,14 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 11);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 12);
+
+  auto terms = MigrateDown(db(), 1);
+  ASSERT_TRUE(terms.has_value()) << terms.error().ToString();
+  EXPECT_EQ(*terms, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_FALSE(ColumnExists("transcript", "search_terms_en"));
+  EXPECT_EQ(ColumnExists("transcript", "search_vector_en"), postgres());  // generated again
 
   auto word_pairs = MigrateDown(db(), 1);
   ASSERT_TRUE(word_pairs.has_value()) << word_pairs.error().ToString();
@@ -202,7 +210,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 11);
+  EXPECT_EQ(*up, 12);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -210,7 +218,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 11);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 12);
   {
     auto session = db().Acquire();
     Room room;
@@ -220,7 +228,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 10).value_or(-1), 10);
+  ASSERT_EQ(MigrateDown(db(), 11).value_or(-1), 11);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -232,24 +240,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 11);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 12);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (12, 'from_the_future', :at)",
+                     "VALUES (13, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 12"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 13"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 12u);
-  EXPECT_EQ(status->back().version, 12);
+  ASSERT_EQ(status->size(), 13u);
+  EXPECT_EQ(status->back().version, 13);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -277,8 +285,8 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 11);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(total, 12);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());

@@ -737,6 +737,117 @@ Migration TranscriptSearchWordPairs() {
   return m;
 }
 
+// Migration 12 (issue 12), PostgreSQL only: phrases and words are looked up in a GIN index over
+// `search_terms_en`, the search vector without positions or weights (strip) plus a lexeme
+// "a b" for every two lexemes at adjacent positions — the same data PostgreSQL checks a phrase
+// against, so 'a' <-> 'b' matches a row exactly when the row's terms hold "a b". A phrase was
+// checked position by position in every row holding its words (each row's whole vector read
+// from TOAST: 170 ms for the two most frequent words of 10 000 transcripts); a two-word phrase
+// is now one index term, a longer one narrows the candidates to rows holding all its pairs
+// (store/transcript_search.cpp, PostgresTermsQuery). A transcript whose pairs would make the
+// column too large (900 000 bytes of lexemes; a tsvector holds at most 1 MiB) keeps its words
+// and the marker lexeme "reflector pairs missing" (never a lexeme or a pair: two spaces) with
+// search_pairs_missing set, and phrases are checked on its vector.
+// search_vector_en stops being a generated column: a trigger computes the vector and the terms
+// together, only when title, long_summary or webvtt change (a generated column was recomputed
+// on every UPDATE, e.g. each status change). The GIN index over search_vector_en goes: every
+// query's candidates come from the terms index; the vector is read for rank and checks only.
+Migration TranscriptSearchTerms() {
+  Migration m;
+  m.version = 12;
+  m.name = "transcript_search_terms";
+  m.up = {
+      Only(kPostgres, R"sql(
+CREATE FUNCTION reflector_search_vector(title TEXT, long_summary TEXT, webvtt TEXT)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
+       setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
+       setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION reflector_search_terms(v tsvector) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  pairs TEXT[];
+  bytes BIGINT;
+BEGIN
+  -- array_to_tsvector drops repeated pairs; `bytes` counts them until it matters.
+  WITH w AS MATERIALIZED (SELECT u.lexeme, p FROM unnest(v) u, unnest(u.positions) p)
+  SELECT array_agg(a.lexeme || ' ' || b.lexeme),
+         sum(octet_length(a.lexeme) + octet_length(b.lexeme) + 1)
+    INTO pairs, bytes
+    FROM w a JOIN w b ON b.p = a.p + 1
+   WHERE octet_length(a.lexeme) + octet_length(b.lexeme) < 2000;
+  IF bytes > 900000 THEN
+    SELECT sum(octet_length(x)) INTO bytes FROM (SELECT DISTINCT unnest(pairs) AS x) d;
+  END IF;
+  SELECT COALESCE(bytes, 0) + COALESCE(sum(octet_length(lexeme)), 0) INTO bytes FROM unnest(v);
+  -- array_to_tsvector does not check tsvector's 1 MiB of lexemes: stay well below it.
+  IF bytes > 900000 THEN
+    RETURN strip(v) || array_to_tsvector(ARRAY['reflector pairs missing']);
+  END IF;
+  RETURN strip(v) || array_to_tsvector(COALESCE(pairs, '{}'));
+END
+$$)sql"),
+      Only(kPostgres, "ALTER TABLE transcript ALTER COLUMN search_vector_en DROP EXPRESSION"),
+      Only(kPostgres, "ALTER TABLE transcript ADD COLUMN search_terms_en tsvector"),
+      Only(kPostgres,
+           "ALTER TABLE transcript ADD COLUMN search_pairs_missing BOOLEAN NOT NULL DEFAULT FALSE"),
+      // Existing rows keep their change_seq: only their index changes.
+      Only(kPostgres, "ALTER TABLE transcript DISABLE TRIGGER transcript_change_seq"),
+      Only(kPostgres, R"sql(
+UPDATE transcript SET search_terms_en = reflector_search_terms(search_vector_en))sql"),
+      Only(kPostgres, R"sql(
+UPDATE transcript SET search_pairs_missing = TRUE
+ WHERE search_terms_en @@ $$'reflector pairs missing'$$::tsquery)sql"),
+      Only(kPostgres, "ALTER TABLE transcript ENABLE TRIGGER transcript_change_seq"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION transcript_search_index() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.title IS DISTINCT FROM OLD.title
+     OR NEW.long_summary IS DISTINCT FROM OLD.long_summary
+     OR NEW.webvtt IS DISTINCT FROM OLD.webvtt THEN
+    NEW.search_vector_en := reflector_search_vector(NEW.title, NEW.long_summary, NEW.webvtt);
+    NEW.search_terms_en := reflector_search_terms(NEW.search_vector_en);
+    NEW.search_pairs_missing :=
+      NEW.search_terms_en @@ $q$'reflector pairs missing'$q$::tsquery;
+  ELSE
+    NEW.search_vector_en := OLD.search_vector_en;
+    NEW.search_terms_en := OLD.search_terms_en;
+    NEW.search_pairs_missing := OLD.search_pairs_missing;
+  END IF;
+  RETURN NEW;
+END
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE TRIGGER transcript_search_index BEFORE INSERT OR UPDATE ON transcript
+FOR EACH ROW EXECUTE FUNCTION transcript_search_index())sql"),
+      Only(kPostgres,
+           "CREATE INDEX idx_transcript_search_terms_en ON transcript USING GIN (search_terms_en)"),
+      Only(kPostgres, "DROP INDEX idx_transcript_search_vector_en"),
+  };
+  m.down = {
+      Only(kPostgres, "DROP TRIGGER transcript_search_index ON transcript"),
+      Only(kPostgres, "DROP FUNCTION transcript_search_index()"),
+      Only(kPostgres, "DROP INDEX idx_transcript_search_terms_en"),
+      Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_pairs_missing"),
+      Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_terms_en"),
+      Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_vector_en"),
+      Only(kPostgres, R"sql(
+ALTER TABLE transcript ADD COLUMN search_vector_en tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
+  setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
+  setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')) STORED)sql"),
+      Only(kPostgres,
+           "CREATE INDEX idx_transcript_search_vector_en ON transcript "
+           "USING GIN (search_vector_en)"),
+      Only(kPostgres, "DROP FUNCTION reflector_search_terms(tsvector)"),
+      Only(kPostgres, "DROP FUNCTION reflector_search_vector(TEXT, TEXT, TEXT)"),
+  };
+  return m;
+}
+
 void Replace(std::string& text, std::string_view token, std::string_view with) {
   for (size_t pos = text.find(token); pos != std::string::npos;
        pos = text.find(token, pos + with.size())) {
@@ -759,6 +870,7 @@ const std::vector<Migration>& Migrations() {
       TranscriptSearchKeys(),
       TranscriptSearchDocKeys(),
       TranscriptSearchWordPairs(),
+      TranscriptSearchTerms(),
   };
   return migrations;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -295,10 +296,18 @@ constexpr std::string_view kColumnsWithoutTexts =
     "t.source_kind, t.created_at, t.status, t.duration, NULL, NULL, t.change_seq";
 constexpr size_t kColumnCount = CountColumns(kColumns) + 2;  // + rank, total
 
+// PostgreSQL: the candidates come from the GIN index over search_terms_en (migration 12) with
+// the query of PostgresTermsQuery, bound as :terms; kPostgresCheck* is added when that query
+// is not exact. `query` (websearch_to_tsquery of :q) is what the vector is checked and ranked by.
 constexpr std::string_view kPostgresMatchFrom =
     " FROM transcript t LEFT JOIN room r ON r.id = t.room_id"
-    " CROSS JOIN websearch_to_tsquery('english', CAST(:q AS TEXT)) AS query"
-    " WHERE t.search_vector_en @@ query";
+    " CROSS JOIN websearch_to_tsquery('english', CAST(:q AS TEXT)) AS query WHERE ";
+constexpr std::string_view kPostgresTerms = "t.search_terms_en @@ CAST(:terms AS tsquery)";
+constexpr std::string_view kPostgresCheckAll = " AND t.search_vector_en @@ query";
+constexpr std::string_view kPostgresCheckPairsMissing =
+    " AND (NOT t.search_pairs_missing OR t.search_vector_en @@ query)";
+// No terms narrow the query (PostgresTermsQuery: kAll): every row's vector is read.
+constexpr std::string_view kPostgresEveryVector = "t.search_vector_en @@ query";
 
 // SQLite: the candidates come from FTS5 and transcript_search_doc alone, aliased `t` since the
 // doc row carries the transcript's filter and sort keys under the same names (migration 10);
@@ -444,6 +453,277 @@ Fts5Query WebsearchToFts5(std::string_view query) {
   return out;
 }
 
+namespace {
+
+// --- PostgresTermsQuery: a tsquery's text form read into a tree, then translated ---
+
+struct TsNode {
+  enum class Kind { kLexeme, kNot, kAnd, kOr, kPhrase };
+  Kind kind = Kind::kLexeme;
+  std::string lexeme;  // kLexeme, unescaped
+  bool plain = true;   // kLexeme: no `:*` or weight suffix
+  int distance = 1;    // kPhrase: <-> is 1, <N> is N
+  std::vector<TsNode> children;
+};
+
+// PostgreSQL's output of a tsquery: quoted lexemes ('' and \\ escaped), an optional `:*AB`
+// suffix, `!`, `<->` / `<N>`, `&`, `|` (binding in that order, tighter first) and parentheses.
+class TsReader {
+ public:
+  explicit TsReader(std::string_view text) : s_(text) {}
+
+  std::optional<TsNode> Read() {
+    auto node = Or(0);
+    Skip();
+    if (!node || pos_ != s_.size()) return std::nullopt;
+    return node;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+  static constexpr int kMaxNodes = 4096;
+
+  void Skip() {
+    while (pos_ < s_.size() && s_[pos_] == ' ') ++pos_;
+  }
+  bool Eat(char c) {
+    Skip();
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  // Children are moved in (an initializer list would copy each subtree: quadratic).
+  std::optional<TsNode> Make(TsNode::Kind kind, TsNode* first = nullptr, TsNode* second = nullptr,
+                             int distance = 1) {
+    if (++nodes_ > kMaxNodes) return std::nullopt;
+    TsNode node;
+    node.kind = kind;
+    node.distance = distance;
+    for (TsNode* child : {first, second}) {
+      if (child != nullptr) node.children.push_back(std::move(*child));
+    }
+    return node;
+  }
+  std::optional<TsNode> Or(int depth) {
+    auto left = And(depth);
+    while (left && Eat('|')) {
+      auto right = And(depth);
+      if (!right) return std::nullopt;
+      left = Make(TsNode::Kind::kOr, &*left, &*right);
+    }
+    return left;
+  }
+  std::optional<TsNode> And(int depth) {
+    auto left = Phrase(depth);
+    while (left && Eat('&')) {
+      auto right = Phrase(depth);
+      if (!right) return std::nullopt;
+      left = Make(TsNode::Kind::kAnd, &*left, &*right);
+    }
+    return left;
+  }
+  std::optional<TsNode> Phrase(int depth) {
+    auto left = Unary(depth);
+    while (left && Eat('<')) {
+      int distance = 0;
+      if (pos_ < s_.size() && s_[pos_] == '-') {
+        ++pos_;
+        distance = 1;
+      } else {
+        size_t digits = 0;
+        while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_])) &&
+               digits < 5) {
+          distance = distance * 10 + (s_[pos_++] - '0');
+          ++digits;
+        }
+        if (digits == 0) return std::nullopt;
+      }
+      if (pos_ >= s_.size() || s_[pos_] != '>') return std::nullopt;
+      ++pos_;
+      auto right = Unary(depth);
+      if (!right) return std::nullopt;
+      left = Make(TsNode::Kind::kPhrase, &*left, &*right, distance);
+    }
+    return left;
+  }
+  std::optional<TsNode> Unary(int depth) {
+    if (depth > kMaxDepth) return std::nullopt;
+    if (Eat('!')) {
+      auto child = Unary(depth + 1);
+      if (!child) return std::nullopt;
+      return Make(TsNode::Kind::kNot, &*child);
+    }
+    if (Eat('(')) {
+      auto inner = Or(depth + 1);
+      if (!inner || !Eat(')')) return std::nullopt;
+      return inner;
+    }
+    if (!Eat('\'')) return std::nullopt;
+    auto node = Make(TsNode::Kind::kLexeme);
+    if (!node) return std::nullopt;
+    for (;;) {
+      if (pos_ >= s_.size()) return std::nullopt;
+      const char c = s_[pos_++];
+      if (c == '\\') {
+        if (pos_ >= s_.size()) return std::nullopt;
+        node->lexeme += s_[pos_++];
+      } else if (c == '\'') {
+        if (pos_ < s_.size() && s_[pos_] == '\'') {
+          node->lexeme += '\'';
+          ++pos_;
+        } else {
+          break;
+        }
+      } else {
+        node->lexeme += c;
+      }
+    }
+    if (pos_ < s_.size() && s_[pos_] == ':') {
+      node->plain = false;
+      ++pos_;
+      while (pos_ < s_.size() && std::strchr("*ABCDabcd", s_[pos_]) != nullptr) ++pos_;
+    }
+    return node;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+  int nodes_ = 0;
+};
+
+// A lexeme as a tsquery operand.
+std::string QuoteLexeme(std::string_view lexeme) {
+  std::string out = "'";
+  for (char c : lexeme) {
+    if (c == '\'' || c == '\\') out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
+// A condition over search_terms_en: a constant (an approximation: the translation of what
+// the terms cannot express) or a tsquery operand.
+struct TermsCond {
+  enum class Kind { kTrue, kFalse, kExpr };
+  Kind kind = Kind::kTrue;
+  std::string text;
+  bool exact = false;
+  bool pairs = false;
+};
+
+TermsCond Constant(bool value) {
+  return {value ? TermsCond::Kind::kTrue : TermsCond::Kind::kFalse, "", false, false};
+}
+
+TermsCond Combine(TermsCond a, TermsCond b, bool conjunction) {
+  using K = TermsCond::Kind;
+  const K absorbing = conjunction ? K::kFalse : K::kTrue;
+  const K neutral = conjunction ? K::kTrue : K::kFalse;
+  if (a.kind == absorbing || b.kind == absorbing) return Constant(!conjunction);
+  if (a.kind == neutral) {
+    b.exact = false;
+    return b;
+  }
+  if (b.kind == neutral) {
+    a.exact = false;
+    return a;
+  }
+  return {K::kExpr, "(" + a.text + (conjunction ? " & " : " | ") + b.text + ")", a.exact && b.exact,
+          a.pairs || b.pairs};
+}
+
+// The lexeme of two adjacent lexemes, as reflector_search_terms (migration 12) writes it;
+// nullopt for pairs it leaves out (2 000 bytes or more).
+std::optional<std::string> PairLexeme(const std::string& a, const std::string& b) {
+  if (a.size() + b.size() >= 2000) return std::nullopt;
+  return a + " " + b;
+}
+
+// `node` translated: with `positive`, a condition every row matching `node` satisfies; without,
+// one that only rows matching `node` satisfy (under an odd number of `!`). `exact`: both.
+TermsCond Translate(const TsNode& node, bool positive) {
+  using K = TsNode::Kind;
+  const std::string missing = QuoteLexeme(kPairsMissingLexeme);
+  switch (node.kind) {
+    case K::kLexeme:
+      if (!node.plain) return Constant(positive);
+      return {TermsCond::Kind::kExpr, QuoteLexeme(node.lexeme), true, false};
+    case K::kNot: {
+      TermsCond inner = Translate(node.children[0], !positive);
+      if (inner.kind == TermsCond::Kind::kTrue) return Constant(false);
+      if (inner.kind == TermsCond::Kind::kFalse) return Constant(true);
+      inner.text = "!" + inner.text;
+      return inner;
+    }
+    case K::kAnd:
+    case K::kOr:
+      return Combine(Translate(node.children[0], positive), Translate(node.children[1], positive),
+                     node.kind == K::kAnd);
+    case K::kPhrase:
+      break;
+  }
+  // A phrase: a chain of plain lexemes, left to right (PostgreSQL prints a phrase that way).
+  std::vector<const TsNode*> lexemes;
+  std::vector<int> distances;  // distances[i]: from lexemes[i] to lexemes[i + 1]
+  const TsNode* at = &node;
+  while (at->kind == K::kPhrase) {
+    const TsNode& right = at->children[1];
+    if (right.kind != K::kLexeme || !right.plain) return Constant(positive);
+    lexemes.push_back(&right);
+    distances.push_back(at->distance);
+    at = &at->children[0];
+  }
+  if (at->kind != K::kLexeme || !at->plain) return Constant(positive);
+  lexemes.push_back(at);
+  std::reverse(lexemes.begin(), lexemes.end());
+  std::reverse(distances.begin(), distances.end());
+  std::vector<std::optional<std::string>> pairs(distances.size());
+  for (size_t i = 0; i < distances.size(); ++i) {
+    if (distances[i] == 1) pairs[i] = PairLexeme(lexemes[i]->lexeme, lexemes[i + 1]->lexeme);
+  }
+  if (lexemes.size() == 2 && pairs[0]) {
+    // Exact: the row holds the pair, or (rows without pairs) is checked on its vector.
+    const std::string pair = QuoteLexeme(*pairs[0]);
+    return {TermsCond::Kind::kExpr,
+            positive ? "(" + pair + " | " + missing + ")" : "(" + pair + " & !" + missing + ")",
+            true, true};
+  }
+  if (!positive) return Constant(false);
+  TermsCond all = Constant(true);
+  for (size_t i = 0; i < lexemes.size(); ++i) {
+    const bool paired = (i > 0 && pairs[i - 1]) || (i < pairs.size() && pairs[i]);
+    if (!paired) {
+      all = Combine(all, {TermsCond::Kind::kExpr, QuoteLexeme(lexemes[i]->lexeme), true, false},
+                    true);
+    }
+    if (i < pairs.size() && pairs[i]) {
+      all = Combine(all,
+                    {TermsCond::Kind::kExpr, "(" + QuoteLexeme(*pairs[i]) + " | " + missing + ")",
+                     true, true},
+                    true);
+    }
+  }
+  all.exact = false;
+  return all;
+}
+
+}  // namespace
+
+std::optional<TermsQuery> PostgresTermsQuery(std::string_view tsquery_text) {
+  auto tree = TsReader(tsquery_text).Read();
+  if (!tree) return std::nullopt;
+  const TermsCond cond = Translate(*tree, true);
+  TermsQuery out;
+  if (cond.kind != TermsCond::Kind::kExpr) return out;  // kAll
+  out.kind = TermsQuery::Kind::kTerms;
+  out.terms = cond.text;
+  out.exact = cond.exact;
+  out.uses_pairs = cond.pairs;
+  return out;
+}
+
 int64_t CountMatches(std::string_view text, std::string_view query) {
   if (text.empty() || query.empty()) return 0;
   return static_cast<int64_t>(FindAll(FoldText(text), FoldText(query)).size());
@@ -523,8 +803,28 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   int longest_phrase = 0;  // SQLite: the most words in one string of the FTS5 query
   if (!text.empty()) {
     if (pg) {
+      // The query's text form first (one round trip), for PostgresTermsQuery.
+      SqlParams q;
+      q.Text("q", text);
+      auto form = Query(
+          session, "SELECT CAST(websearch_to_tsquery('english', CAST(:q AS TEXT)) AS TEXT)", q, 1);
+      if (!form) return Err(std::move(form.error()));
+      const std::string tsquery = form->empty() ? "" : form->front()[0].value_or("");
+      if (tsquery.empty()) return TranscriptSearchPage{};  // stop words only: nothing matches
       from = kPostgresMatchFrom;
       params.Text("q", text);
+      const auto terms = PostgresTermsQuery(tsquery);
+      if (terms && terms->kind == TermsQuery::Kind::kTerms) {
+        from += kPostgresTerms;
+        params.Text("terms", terms->terms);
+        if (!terms->exact) {
+          from += kPostgresCheckAll;
+        } else if (terms->uses_pairs) {
+          from += kPostgresCheckPairsMissing;
+        }
+      } else {
+        from += kPostgresEveryVector;
+      }
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
       longest_phrase = LongestPhrase(fts.match);

@@ -1,8 +1,10 @@
 // Full-text search over transcripts (contract §8, reference §5.5 "Full-text search").
 //
-// The index lives in the database and is kept in step with every write by migration 6
+// The index lives in the database and is kept in step with every write by migrations 6 and 12
 // (store/schema.cpp): PostgreSQL matches `search_vector_en` (title A, long_summary B, caption text
-// C) against websearch_to_tsquery('english', q) and ranks with ts_rank(vector, query, 32);
+// C) against websearch_to_tsquery('english', q), its candidates looked up in the GIN index over
+// `search_terms_en` (the vector's words and pairs of adjacent words; PostgresTermsQuery below),
+// and ranks with ts_rank(vector, query, 32);
 // SQLite matches the FTS5 table `transcript_fts` with the same query translated by
 // WebsearchToFts5 (never the user's text raw) and ranks with reflector_rank, ts_rank's formula
 // for alternatives over FTS5's positions (columns weighted 1.0 / 0.4 / 0.2, ts_rank's A / B / C;
@@ -104,6 +106,29 @@ struct Fts5Query {
   std::string exclude;
 };
 Fts5Query WebsearchToFts5(std::string_view query);
+
+// PostgreSQL: websearch_to_tsquery's result, in its text form (`'a' <-> 'b' & !'c'`), turned
+// into a query over the column search_terms_en (migration 12: the vector's lexemes without
+// positions, plus "a b" for every two lexemes at adjacent positions, or the marker
+// kPairsMissingLexeme when a transcript's pairs did not fit). A word stays a word; a two-word
+// phrase `'a' <-> 'b'` becomes the pair "a b" (or, where pairs are missing, the marker); a
+// longer phrase, or one with a gap (`'a' <2> 'b'`, a stop word between), becomes every pair and
+// lone word it needs. Under `!` a phrase is kept only when exact.
+//   kind kTerms: `terms` is a tsquery over search_terms_en that every matching row satisfies;
+//     `exact`: exactly the matching rows among those with pairs (no check on the vector needed);
+//     `uses_pairs`: a pair appears (rows with search_pairs_missing must then be checked).
+//   kind kAll: no condition on the terms narrows the query (e.g. only a negated phrase of three
+//     words): every row is a candidate, checked on its vector.
+// nullopt when the text is not a tsquery this reads (the caller checks every row's vector).
+inline constexpr std::string_view kPairsMissingLexeme = "reflector pairs missing";
+struct TermsQuery {
+  enum class Kind { kTerms, kAll };
+  Kind kind = Kind::kAll;
+  std::string terms;
+  bool exact = false;
+  bool uses_pairs = false;
+};
+std::optional<TermsQuery> PostgresTermsQuery(std::string_view tsquery_text);
 
 // Reference snippet rules: every case-insensitive occurrence of `query` in `text` gives a
 // candidate from 50 characters before it to 100 after its start (150 in all), stripped, with

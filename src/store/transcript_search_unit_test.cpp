@@ -2,6 +2,7 @@
 // WebVTT plain text, and the websearch → FTS5 translation (what reaches MATCH).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,90 @@ TEST(ValidUtf8Test, ReplacesBrokenSequences) {
 TEST(WebsearchToFts5Test, QuotesInsideATermAreDoubled) {
   // A bare word cannot contain '"' (it ends the word), but a phrase keeps everything else.
   EXPECT_EQ(WebsearchToFts5("\"it's (x) NOT y\"").match, "(\"\x01it's (x) NOT y\")");
+}
+
+// PostgreSQL: websearch_to_tsquery's text form → the query over search_terms_en (migration 12).
+struct TermsCase {
+  std::string tsquery;
+  std::optional<std::string> terms;  // nullopt: kAll
+  bool exact;
+  bool uses_pairs;
+};
+
+TEST(PostgresTermsQueryTest, WordsStayPhrasesBecomePairs) {
+  const std::string m = "'reflector pairs missing'";
+  const std::vector<TermsCase> cases = {
+      {"'budget'", "'budget'", true, false},
+      {"'budget' & 'review'", "('budget' & 'review')", true, false},
+      {"'budget' | !'review'", "('budget' | !'review')", true, false},
+      {"!'review'", "!'review'", true, false},
+      // A phrase of two words: exactly its pair (rows without pairs: checked on the vector).
+      {"'budget' <-> 'plan'", "('budget plan' | " + m + ")", true, true},
+      {"!( 'budget' <-> 'plan' )", "!('budget plan' & !" + m + ")", true, true},
+      {"'budget' <-> 'plan' & 'x' | 'y'", "((('budget plan' | " + m + ") & 'x') | 'y')", true,
+       true},
+      // Longer: every pair, narrowing only; a gap (stop word) leaves lone words.
+      {"'quarter' <-> 'budget' <-> 'plan'",
+       "(('quarter budget' | " + m + ") & ('budget plan' | " + m + "))", false, true},
+      {"'cat' <-> 'sat' <3> 'mat'", "(('cat sat' | " + m + ") & 'mat')", false, true},
+      {"'cat' <2> 'mat'", "('cat' & 'mat')", false, false},
+      {"'foo-bar' <-> 'foo' <-> 'bar'", "(('foo-bar foo' | " + m + ") & ('foo bar' | " + m + "))",
+       false, true},
+      // Under `!` a longer phrase cannot be expressed: that branch narrows nothing.
+      {"'x' & !( 'a' <-> 'b' <-> 'c' )", "'x'", false, false},
+      {"!( 'a' <-> 'b' <-> 'c' )", std::nullopt, false, false},
+      {"'x' | !( 'a' <-> 'b' <-> 'c' )", std::nullopt, false, false},
+      // Escapes come back as PostgreSQL prints them.
+      {"'it''s' <-> 'c\\\\d'", "('it''s c\\\\d' | " + m + ")", true, true},
+      // Prefix and weights (not produced by websearch_to_tsquery): the vector decides.
+      {"'budg':* & 'plan'", "'plan'", false, false},
+      {"'budg':*", std::nullopt, false, false},
+      // Phrases of groups: the vector decides.
+      {"( 'a' | 'b' ) <-> 'c'", std::nullopt, false, false},
+      {"'a' <-> ( 'b' <-> 'c' )", std::nullopt, false, false},
+      {"'a' <-> !'b'", std::nullopt, false, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.tsquery);
+    const auto q = PostgresTermsQuery(c.tsquery);
+    ASSERT_TRUE(q.has_value());
+    if (!c.terms) {
+      EXPECT_EQ(q->kind, TermsQuery::Kind::kAll);
+      continue;
+    }
+    EXPECT_EQ(q->kind, TermsQuery::Kind::kTerms);
+    EXPECT_EQ(q->terms, *c.terms);
+    EXPECT_EQ(q->exact, c.exact);
+    EXPECT_EQ(q->uses_pairs, c.uses_pairs);
+  }
+}
+
+TEST(PostgresTermsQueryTest, LongPairsAreLeftOutAsTheMigrationDoes) {
+  const std::string a(1000, 'a');
+  const std::string b(999, 'b');
+  // 1999 bytes: a pair; 2000: none (reflector_search_terms skips it), so the words narrow.
+  auto q = PostgresTermsQuery("'" + a + "' <-> '" + b + "'");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_TRUE(q->exact);
+  q = PostgresTermsQuery("'" + a + "' <-> '" + b + "b'");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->terms, "('" + a + "' & '" + b + "b')");
+  EXPECT_FALSE(q->exact);
+}
+
+TEST(PostgresTermsQueryTest, UnreadableTextGivesNothing) {
+  for (const char* bad : {"", "'", "'a", "'a' &", "& 'a'", "('a'", "'a' )", "'a' <x> 'b'", "'a' <-",
+                          "'a' 'b'", "a", "'a' <123456> 'b'"}) {
+    EXPECT_FALSE(PostgresTermsQuery(bad).has_value()) << bad;
+  }
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "!( ";
+  deep += "'a'";
+  for (int i = 0; i < 100; ++i) deep += " )";
+  EXPECT_FALSE(PostgresTermsQuery(deep).has_value());
+  std::string wide = "'a'";
+  for (int i = 0; i < 5000; ++i) wide += " & 'a'";
+  EXPECT_FALSE(PostgresTermsQuery(wide).has_value());
 }
 
 }  // namespace
