@@ -274,6 +274,15 @@ int LongestPhrase(std::string_view fts) {
   return longest;
 }
 
+// ASCII letters, digits and spaces only: websearch_to_tsquery makes one lexeme (or none, for a
+// stop word) of each word and joins them with & (| for OR); no phrase, negation or compound
+// token (a hyphenated word, a URL, "a.b" become phrases of their parts).
+bool PlainWords(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
 std::string Join(const std::vector<std::string>& parts, std::string_view op) {
   std::string out;
   for (const auto& p : parts) {
@@ -306,6 +315,8 @@ constexpr std::string_view kPostgresTerms = "t.search_terms_en @@ CAST(:terms AS
 constexpr std::string_view kPostgresCheckAll = " AND t.search_vector_en @@ query";
 constexpr std::string_view kPostgresCheckPairsMissing =
     " AND (NOT t.search_pairs_missing OR t.search_vector_en @@ query)";
+// A query of plain words (PlainWords): its own lexemes, & and |, exact on the terms.
+constexpr std::string_view kPostgresTermsOfQuery = "t.search_terms_en @@ query";
 // No terms narrow the query (PostgresTermsQuery: kAll): every row's vector is read.
 constexpr std::string_view kPostgresEveryVector = "t.search_vector_en @@ query";
 
@@ -791,6 +802,35 @@ SearchSnippets CombineSnippets(const std::optional<std::string>& long_summary,
 
 namespace {
 
+// PostgreSQL: the WHERE condition of a text query (kPostgresMatchFrom's `query` is its
+// websearch_to_tsquery), binding :terms in `params` when it needs them; nullopt when the query
+// has no lexeme (stop words only: nothing matches).
+Result<std::optional<std::string>> PostgresCondition(Session& session, const std::string& text,
+                                                     SqlParams& params) {
+  // Words only: websearch_to_tsquery joins their lexemes with & and |, which the terms answer
+  // exactly as they are, without a round trip for the query's text form (0.6 ms of a rare
+  // word's 3.5 ms).
+  if (PlainWords(text)) return std::optional<std::string>(kPostgresTermsOfQuery);
+  auto form =
+      Query(session, "SELECT CAST(websearch_to_tsquery('english', CAST(:q AS TEXT)) AS TEXT)",
+            SqlParams().Text("q", text), 1);
+  if (!form) return Err(std::move(form.error()));
+  const std::string tsquery = form->empty() ? "" : form->front()[0].value_or("");
+  if (tsquery.empty()) return std::optional<std::string>();
+  const auto terms = PostgresTermsQuery(tsquery);
+  if (!terms || terms->kind == TermsQuery::Kind::kAll) {
+    return std::optional<std::string>(kPostgresEveryVector);
+  }
+  params.Text("terms", terms->terms);
+  std::string condition(kPostgresTerms);
+  if (!terms->exact) {
+    condition += kPostgresCheckAll;
+  } else if (terms->uses_pairs) {
+    condition += kPostgresCheckPairsMissing;
+  }
+  return std::optional<std::string>(std::move(condition));
+}
+
 Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQuery& query) {
   const bool pg = session.dialect() == Dialect::kPostgres;
   const std::string text = ValidUtf8(query.text);
@@ -803,28 +843,11 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   int longest_phrase = 0;  // SQLite: the most words in one string of the FTS5 query
   if (!text.empty()) {
     if (pg) {
-      // The query's text form first (one round trip), for PostgresTermsQuery.
-      SqlParams q;
-      q.Text("q", text);
-      auto form = Query(
-          session, "SELECT CAST(websearch_to_tsquery('english', CAST(:q AS TEXT)) AS TEXT)", q, 1);
-      if (!form) return Err(std::move(form.error()));
-      const std::string tsquery = form->empty() ? "" : form->front()[0].value_or("");
-      if (tsquery.empty()) return TranscriptSearchPage{};  // stop words only: nothing matches
-      from = kPostgresMatchFrom;
+      auto condition = PostgresCondition(session, text, params);
+      if (!condition) return Err(std::move(condition.error()));
+      if (!*condition) return TranscriptSearchPage{};  // stop words only: nothing matches
+      from = std::string(kPostgresMatchFrom) + **condition;
       params.Text("q", text);
-      const auto terms = PostgresTermsQuery(tsquery);
-      if (terms && terms->kind == TermsQuery::Kind::kTerms) {
-        from += kPostgresTerms;
-        params.Text("terms", terms->terms);
-        if (!terms->exact) {
-          from += kPostgresCheckAll;
-        } else if (terms->uses_pairs) {
-          from += kPostgresCheckPairsMissing;
-        }
-      } else {
-        from += kPostgresEveryVector;
-      }
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
       longest_phrase = LongestPhrase(fts.match);

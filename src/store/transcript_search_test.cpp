@@ -601,6 +601,14 @@ TEST_P(TranscriptSearchTest, PostgresTermsFindExactlyWhatTheVectorMatches) {
   ASSERT_TRUE(terms.has_value());
   EXPECT_EQ((*terms)[0][0], "f");
   EXPECT_EQ((*terms)[0][1], "f");
+  // The index has no pending list, which every search would read whole (up to 4 MB).
+  auto options = Query(session,
+                       "SELECT CAST(reloptions AS TEXT) FROM pg_class"
+                       " WHERE relname = 'idx_transcript_search_terms_en'",
+                       {}, 1);
+  ASSERT_TRUE(options.has_value());
+  ASSERT_EQ(options->size(), 1u);
+  EXPECT_EQ((*options)[0][0], "{fastupdate=off}");
 }
 
 // PostgreSQL: a transcript whose pairs would not fit in a tsvector keeps its words and the
