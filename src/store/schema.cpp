@@ -786,7 +786,7 @@ BEGIN
   IF bytes > 900000 THEN
     RETURN strip(v) || array_to_tsvector(ARRAY['reflector pairs missing']);
   END IF;
-  RETURN strip(v) || array_to_tsvector(COALESCE(pairs, '{}'));
+  RETURN strip(v) || array_to_tsvector(COALESCE(pairs, ARRAY[]::TEXT[]));
 END
 $$)sql"),
       Only(kPostgres, "ALTER TABLE transcript ALTER COLUMN search_vector_en DROP EXPRESSION"),
