@@ -13,11 +13,20 @@
 #include <string>
 #include <vector>
 
+#include "store/transcript_search.hpp"
+
 namespace reflector::store::internal {
 namespace {
 
 constexpr auto kPostgres = Dialect::kPostgres;
 constexpr auto kSqlite = Dialect::kSqlite;
+
+void Replace(std::string& text, std::string_view token, std::string_view with) {
+  for (size_t pos = text.find(token); pos != std::string::npos;
+       pos = text.find(token, pos + with.size())) {
+    text.replace(pos, token.size(), with);
+  }
+}
 
 MigrationStep Both(std::string sql) { return MigrationStep{std::move(sql), std::nullopt}; }
 MigrationStep Only(Dialect dialect, std::string sql) {
@@ -442,6 +451,20 @@ BEGIN
 END)sql";
 }
 
+// The search vector of migration 6 (title A, long_summary B, caption text C), over columns (or
+// a function's parameters) of those names; migration 12 computes it in a trigger instead.
+constexpr std::string_view kPostgresSearchVector =
+    R"sql(setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
+  setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
+  setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C'))sql";
+constexpr std::string_view kPostgresSearchVectorIndex =
+    "CREATE INDEX idx_transcript_search_vector_en ON transcript USING GIN (search_vector_en)";
+
+std::string PostgresSearchVectorColumn() {
+  return "ALTER TABLE transcript ADD COLUMN search_vector_en tsvector GENERATED ALWAYS AS (" +
+         std::string(kPostgresSearchVector) + ") STORED";
+}
+
 Migration TranscriptSearch() {
   Migration m;
   m.version = 6;
@@ -481,14 +504,8 @@ SELECT COALESCE(string_agg(txt, ' ' ORDER BY n), '') FROM (
 WHERE strpos(line, '-->') = 0 AND txt <> '' AND last_timing IS NOT NULL
   AND (last_blank IS NULL OR last_timing > last_blank)
 $$)sql"),
-      Only(kPostgres, R"sql(
-ALTER TABLE transcript ADD COLUMN search_vector_en tsvector GENERATED ALWAYS AS (
-  setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
-  setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
-  setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')) STORED)sql"),
-      Only(kPostgres,
-           "CREATE INDEX idx_transcript_search_vector_en ON transcript "
-           "USING GIN (search_vector_en)"),
+      Only(kPostgres, PostgresSearchVectorColumn()),
+      Only(kPostgres, std::string(kPostgresSearchVectorIndex)),
       // --- SQLite ---
       Only(kSqlite, R"sql(
 CREATE TABLE transcript_change_counter (
@@ -737,6 +754,15 @@ Migration TranscriptSearchWordPairs() {
   return m;
 }
 
+// `sql` with the marker lexeme (store::kPairsMissingLexeme, which PostgresTermsQuery writes
+// into queries) as SQL literals: {MISSING} the lexeme, {MISSING_QUERY} the tsquery of it.
+std::string WithPairsMissing(std::string sql) {
+  const std::string lexeme(kPairsMissingLexeme);
+  Replace(sql, "{MISSING_QUERY}", "'''" + lexeme + "'''");
+  Replace(sql, "{MISSING}", "'" + lexeme + "'");
+  return sql;
+}
+
 // Migration 12 (issue 12), PostgreSQL only: phrases and words are looked up in a GIN index over
 // `search_terms_en`, the search vector without positions or weights (strip) plus a lexeme
 // "a b" for every two lexemes at adjacent positions — the same data PostgreSQL checks a phrase
@@ -757,14 +783,11 @@ Migration TranscriptSearchTerms() {
   m.version = 12;
   m.name = "transcript_search_terms";
   m.up = {
-      Only(kPostgres, R"sql(
-CREATE FUNCTION reflector_search_vector(title TEXT, long_summary TEXT, webvtt TEXT)
-RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
-       setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
-       setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')
-$$)sql"),
-      Only(kPostgres, R"sql(
+      Only(kPostgres,
+           "CREATE FUNCTION reflector_search_vector(title TEXT, long_summary TEXT, webvtt TEXT) "
+           "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT " +
+               std::string(kPostgresSearchVector) + " $$"),
+      Only(kPostgres, WithPairsMissing(R"sql(
 CREATE FUNCTION reflector_search_terms(v tsvector) RETURNS tsvector
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
@@ -784,11 +807,11 @@ BEGIN
   SELECT COALESCE(bytes, 0) + COALESCE(sum(octet_length(lexeme)), 0) INTO bytes FROM unnest(v);
   -- array_to_tsvector does not check tsvector's 1 MiB of lexemes: stay well below it.
   IF bytes > 900000 THEN
-    RETURN strip(v) || array_to_tsvector(ARRAY['reflector pairs missing']);
+    RETURN strip(v) || array_to_tsvector(ARRAY[{MISSING}]);
   END IF;
   RETURN strip(v) || array_to_tsvector(COALESCE(pairs, ARRAY[]::TEXT[]));
 END
-$$)sql"),
+$$)sql")),
       Only(kPostgres, "ALTER TABLE transcript ALTER COLUMN search_vector_en DROP EXPRESSION"),
       Only(kPostgres, "ALTER TABLE transcript ADD COLUMN search_terms_en tsvector"),
       Only(kPostgres,
@@ -797,11 +820,11 @@ $$)sql"),
       Only(kPostgres, "ALTER TABLE transcript DISABLE TRIGGER transcript_change_seq"),
       Only(kPostgres, R"sql(
 UPDATE transcript SET search_terms_en = reflector_search_terms(search_vector_en))sql"),
-      Only(kPostgres, R"sql(
+      Only(kPostgres, WithPairsMissing(R"sql(
 UPDATE transcript SET search_pairs_missing = TRUE
- WHERE search_terms_en @@ $$'reflector pairs missing'$$::tsquery)sql"),
+ WHERE search_terms_en @@ CAST({MISSING_QUERY} AS tsquery))sql")),
       Only(kPostgres, "ALTER TABLE transcript ENABLE TRIGGER transcript_change_seq"),
-      Only(kPostgres, R"sql(
+      Only(kPostgres, WithPairsMissing(R"sql(
 CREATE FUNCTION transcript_search_index() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -811,7 +834,7 @@ BEGIN
     NEW.search_vector_en := reflector_search_vector(NEW.title, NEW.long_summary, NEW.webvtt);
     NEW.search_terms_en := reflector_search_terms(NEW.search_vector_en);
     NEW.search_pairs_missing :=
-      NEW.search_terms_en @@ $q$'reflector pairs missing'$q$::tsquery;
+      NEW.search_terms_en @@ CAST({MISSING_QUERY} AS tsquery);
   ELSE
     NEW.search_vector_en := OLD.search_vector_en;
     NEW.search_terms_en := OLD.search_terms_en;
@@ -819,7 +842,7 @@ BEGIN
   END IF;
   RETURN NEW;
 END
-$$)sql"),
+$$)sql")),
       Only(kPostgres, R"sql(
 CREATE TRIGGER transcript_search_index BEFORE INSERT OR UPDATE ON transcript
 FOR EACH ROW EXECUTE FUNCTION transcript_search_index())sql"),
@@ -838,25 +861,12 @@ FOR EACH ROW EXECUTE FUNCTION transcript_search_index())sql"),
       Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_pairs_missing"),
       Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_terms_en"),
       Only(kPostgres, "ALTER TABLE transcript DROP COLUMN search_vector_en"),
-      Only(kPostgres, R"sql(
-ALTER TABLE transcript ADD COLUMN search_vector_en tsvector GENERATED ALWAYS AS (
-  setweight(to_tsvector('english', COALESCE(title, '')), 'A') ||
-  setweight(to_tsvector('english', COALESCE(long_summary, '')), 'B') ||
-  setweight(to_tsvector('english', reflector_webvtt_text(webvtt)), 'C')) STORED)sql"),
-      Only(kPostgres,
-           "CREATE INDEX idx_transcript_search_vector_en ON transcript "
-           "USING GIN (search_vector_en)"),
+      Only(kPostgres, PostgresSearchVectorColumn()),
+      Only(kPostgres, std::string(kPostgresSearchVectorIndex)),
       Only(kPostgres, "DROP FUNCTION reflector_search_terms(tsvector)"),
       Only(kPostgres, "DROP FUNCTION reflector_search_vector(TEXT, TEXT, TEXT)"),
   };
   return m;
-}
-
-void Replace(std::string& text, std::string_view token, std::string_view with) {
-  for (size_t pos = text.find(token); pos != std::string::npos;
-       pos = text.find(token, pos + with.size())) {
-    text.replace(pos, token.size(), with);
-  }
 }
 
 }  // namespace

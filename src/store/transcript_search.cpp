@@ -656,7 +656,7 @@ std::optional<std::string> PairLexeme(const std::string& a, const std::string& b
 // one that only rows matching `node` satisfy (under an odd number of `!`). `exact`: both.
 TermsCond Translate(const TsNode& node, bool positive) {
   using K = TsNode::Kind;
-  const std::string missing = QuoteLexeme(kPairsMissingLexeme);
+  static const std::string missing = QuoteLexeme(kPairsMissingLexeme);
   switch (node.kind) {
     case K::kLexeme:
       if (!node.plain) return Constant(positive);
