@@ -23,6 +23,7 @@ namespace {
 
 using testing::DatabaseTest;
 using ::testing::ElementsAre;
+using testing::ScopedTestDatabase;
 using ::testing::UnorderedElementsAre;
 
 TimePoint At(const char* iso) { return *ParseIso8601(iso); }
@@ -601,10 +602,20 @@ TEST_P(TranscriptSearchTest, PostgresTermsFindExactlyWhatTheVectorMatches) {
   ASSERT_TRUE(terms.has_value());
   EXPECT_EQ((*terms)[0][0], "f");
   EXPECT_EQ((*terms)[0][1], "f");
-  // The index has no pending list, which every search would read whole (up to 4 MB).
+  // The index has no pending list, which every search would read whole (up to 4 MB). Other
+  // tests' schemas on the same server hold an index of the same name (one is made here, as a
+  // parallel ctest run does), so the name is resolved through this connection's search_path.
+  auto other = ScopedTestDatabase::Create(GetParam());
+  ASSERT_TRUE(other.has_value()) << other.error().ToString();
+  {
+    auto opened = store::Database::Open((*other)->url(), 1);
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    auto migrated = store::MigrateUp(**opened);
+    ASSERT_TRUE(migrated.has_value()) << migrated.error().ToString();
+  }
   auto options = Query(session,
                        "SELECT CAST(reloptions AS TEXT) FROM pg_class"
-                       " WHERE relname = 'idx_transcript_search_terms_en'",
+                       " WHERE oid = CAST('idx_transcript_search_terms_en' AS regclass)",
                        {}, 1);
   ASSERT_TRUE(options.has_value());
   ASSERT_EQ(options->size(), 1u);
