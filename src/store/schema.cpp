@@ -869,6 +869,85 @@ FOR EACH ROW EXECUTE FUNCTION transcript_search_index())sql"),
   return m;
 }
 
+// Migration 13 (issue 12), PostgreSQL only: each transcript's search vector is also split by
+// lexeme into up to 32 rows of `transcript_search_part` (about 1 KB each for
+// a 5 000-word transcript, stored inline); a lexeme's part is the first byte of its MD5 modulo
+// the count. Ranking the window (transcript_search.cpp) reads only the parts holding the query's
+// lexemes, where ts_rank read each whole vector from TOAST (31 KB, 16 chunks: ~12 µs a
+// transcript, 6 ms for the 500 newest). ts_rank for alternatives (calc_rank_or, which the window
+// uses) looks only at the query's own lexemes, and normalization 32 does not depend on the
+// document's length: the sum s of the parts' unnormalised ranks gives the same rank, s / (s + 1).
+// An AFTER trigger keeps the parts in step when title, long_summary or webvtt change (migration
+// 12's BEFORE trigger computes the vector); they go with their transcript (ON DELETE CASCADE).
+Migration TranscriptSearchParts() {
+  Migration m;
+  m.version = 13;
+  m.name = "transcript_search_parts";
+  m.up = {
+      Only(kPostgres,
+           "CREATE FUNCTION reflector_lexeme_part(lexeme TEXT) RETURNS SMALLINT"
+           " LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+           " $$ SELECT CAST(get_byte(decode(md5(lexeme), 'hex'), 0) % 32 AS SMALLINT) $$"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION reflector_search_parts(v tsvector) RETURNS TABLE (part SMALLINT, vector tsvector)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  WITH l AS MATERIALIZED (
+    SELECT u.lexeme, reflector_lexeme_part(u.lexeme) AS part FROM unnest(v) u)
+  SELECT p.part, ts_delete(v, ARRAY(SELECT l.lexeme FROM l WHERE l.part <> p.part))
+    FROM (SELECT DISTINCT l.part FROM l) p
+$$)sql"),
+      // The parts of a query's lexemes, read from its text form ('lexeme', ' and \ doubled).
+      Only(kPostgres, R"sql(
+CREATE FUNCTION reflector_query_parts(q tsquery) RETURNS SMALLINT[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT ARRAY(
+    SELECT DISTINCT reflector_lexeme_part(replace(replace(m[1], '''''', ''''), '\\', '\'))
+      FROM regexp_matches(CAST(q AS TEXT), '''((?:[^'']|'''')*)''', 'g') m)
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE TABLE transcript_search_part (
+  transcript_id TEXT NOT NULL REFERENCES transcript(id) ON DELETE CASCADE,
+  part SMALLINT NOT NULL,
+  vector tsvector NOT NULL,
+  PRIMARY KEY (transcript_id, part)
+))sql"),
+      Only(kPostgres, R"sql(
+INSERT INTO transcript_search_part (transcript_id, part, vector)
+SELECT t.id, p.part, p.vector
+  FROM transcript t CROSS JOIN LATERAL reflector_search_parts(t.search_vector_en) p)sql"),
+      Only(kPostgres, R"sql(
+CREATE FUNCTION transcript_search_parts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.id = OLD.id
+     AND NEW.title IS NOT DISTINCT FROM OLD.title
+     AND NEW.long_summary IS NOT DISTINCT FROM OLD.long_summary
+     AND NEW.webvtt IS NOT DISTINCT FROM OLD.webvtt THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    DELETE FROM transcript_search_part WHERE transcript_id = OLD.id;
+  END IF;
+  INSERT INTO transcript_search_part (transcript_id, part, vector)
+  SELECT NEW.id, p.part, p.vector FROM reflector_search_parts(NEW.search_vector_en) p;
+  RETURN NULL;
+END
+$$)sql"),
+      Only(kPostgres, R"sql(
+CREATE TRIGGER transcript_search_parts AFTER INSERT OR UPDATE ON transcript
+FOR EACH ROW EXECUTE FUNCTION transcript_search_parts())sql"),
+  };
+  m.down = {
+      Only(kPostgres, "DROP TRIGGER transcript_search_parts ON transcript"),
+      Only(kPostgres, "DROP FUNCTION transcript_search_parts()"),
+      Only(kPostgres, "DROP TABLE transcript_search_part"),
+      Only(kPostgres, "DROP FUNCTION reflector_query_parts(tsquery)"),
+      Only(kPostgres, "DROP FUNCTION reflector_search_parts(tsvector)"),
+      Only(kPostgres, "DROP FUNCTION reflector_lexeme_part(TEXT)"),
+  };
+  return m;
+}
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -885,6 +964,7 @@ const std::vector<Migration>& Migrations() {
       TranscriptSearchDocKeys(),
       TranscriptSearchWordPairs(),
       TranscriptSearchTerms(),
+      TranscriptSearchParts(),
   };
   return migrations;
 }

@@ -320,6 +320,25 @@ constexpr std::string_view kPostgresTermsOfQuery = "t.search_terms_en @@ query";
 // No terms narrow the query (PostgresTermsQuery: kAll): every row's vector is read.
 constexpr std::string_view kPostgresEveryVector = "t.search_vector_en @@ query";
 
+// PostgreSQL: ts_rank(vector, q || q, 32) — the rank of the query's words as alternatives —
+// from the parts of the vector holding q's lexemes (transcript_search_part, migration 13), not
+// the whole vector: ~1 KB each instead of 31 KB from TOAST for a 5 000-word transcript. `qp` is
+// kPostgresQueryParts; the unnormalised ranks (method 0) of the parts add up to the vector's
+// (calc_rank_or sums each query word's score and divides by the query's word count, which is
+// the same for every part), then s / (s + 1) as method 32. Equal to ts_rank on the whole vector
+// up to float rounding (tested).
+std::string PostgresPartsRank(std::string_view id) {
+  return "(SELECT x.s / (x.s + 1) FROM (SELECT COALESCE(SUM(CAST("
+         "ts_rank(sp.vector, qp.query || qp.query, 0) AS FLOAT8)), 0) AS s"
+         " FROM transcript_search_part sp WHERE sp.transcript_id = " +
+         std::string(id) + " AND sp.part = ANY(qp.parts)) x)";
+}
+// The query and its lexemes' parts, computed once (OFFSET 0 keeps the subquery from being
+// pulled up into the per-row expressions).
+constexpr std::string_view kPostgresQueryParts =
+    "(SELECT query, reflector_query_parts(query) AS parts"
+    " FROM websearch_to_tsquery('english', CAST(:q_rank AS TEXT)) AS query OFFSET 0) qp";
+
 // SQLite: the candidates come from FTS5 and transcript_search_doc alone, aliased `t` since the
 // doc row carries the transcript's filter and sort keys under the same names (migration 10);
 // its id is t.transcript_id. Its score is kSqliteScore.
@@ -989,21 +1008,22 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // alternatives: ts_rank(vector, q || q) — the top operator is then OR, and ts_rank sums each
   // distinct word's weighted occurrences instead of comparing the distances between every pair
   // of their positions (0.3 ms per 5 000-word transcript for two common words: 150 ms for the
-  // window). A word's frequency still ranks; its proximity to the others does not.
+  // window). A word's frequency still ranks; its proximity to the others does not. That rank
+  // only needs the query's lexemes, so it is read from the vector's parts that hold them
+  // (PostgresPartsRank): about 1 KB per transcript instead of the whole vector from TOAST.
   const int window = std::max(1, query.rank_window);
   const std::string window_size = std::to_string(window);
   int64_t total = -1;
   if (query.offset < window) {
     const std::string newest =
-        "SELECT w.page_id, w.created_at, w.total,"
-        " CAST(ts_rank(tw.search_vector_en, CASE WHEN w.total > " +
-        window_size +
-        " THEN query || query ELSE query END, 32) AS FLOAT8) AS score FROM ("
+        "SELECT w.page_id, w.created_at, w.total, CASE WHEN w.total > " + window_size + " THEN " +
+        PostgresPartsRank("w.page_id") +
+        " ELSE (SELECT CAST(ts_rank(tw.search_vector_en, qp.query, 32) AS FLOAT8)"
+        " FROM transcript tw WHERE tw.id = w.page_id) END AS score FROM ("
         "SELECT m.page_id, m.created_at, m.total FROM (SELECT t.id AS page_id, t.created_at,"
         " COUNT(*) OVER () AS total" +
         from + ") m ORDER BY m.created_at DESC, m.page_id LIMIT " + window_size +
-        ") w JOIN transcript tw ON tw.id = w.page_id"
-        " CROSS JOIN websearch_to_tsquery('english', CAST(:q_rank AS TEXT)) AS query OFFSET 0";
+        ") w CROSS JOIN " + std::string(kPostgresQueryParts) + " OFFSET 0";
     auto read = read_slice(newest, true, "p.score", std::min(query.limit, window - query.offset),
                            query.offset, true);
     if (!read) return Err(std::move(read.error()));
@@ -1018,10 +1038,10 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   const int end = query.offset + query.limit;
   if (end > window && total > window) {
     const int from_row = std::max(query.offset, window);
-    auto read = read_slice(all_matches, false,
-                           "(SELECT CAST(ts_rank(t.search_vector_en, q || q, 32) AS FLOAT8)"
-                           " FROM websearch_to_tsquery('english', CAST(:q_rank AS TEXT)) AS q)",
-                           end - from_row, from_row);
+    auto read = read_slice(
+        all_matches, false,
+        "(SELECT " + PostgresPartsRank("t.id") + " FROM " + std::string(kPostgresQueryParts) + ")",
+        end - from_row, from_row);
     if (!read) return Err(std::move(read.error()));
   }
   return page;

@@ -622,6 +622,147 @@ TEST_P(TranscriptSearchTest, PostgresTermsFindExactlyWhatTheVectorMatches) {
   EXPECT_EQ((*options)[0][0], "{fastupdate=off}");
 }
 
+// PostgreSQL (migration 13): past the ranking window a match is ranked from the parts of its
+// vector holding the query's lexemes; the rank is ts_rank(vector, q || q, 32) on the whole
+// vector, for queries whose lexemes fall in one part or several, with alternatives, negations,
+// phrases and words found in the title and summary (weights A and B) as well as the captions.
+TEST_P(TranscriptSearchTest, PostgresRankFromPartsIsTheWholeVectorsRank) {
+  if (!postgres()) GTEST_SKIP() << "transcript_search_part is PostgreSQL's";
+  const std::vector<std::string> vocabulary = {
+      "budget", "plan",  "review", "team",   "hiring", "quarterly", "roadmap", "launch",
+      "design", "sales", "growth", "market", "client", "contract",  "invoice", "travel"};
+  std::mt19937 random(13);
+  auto word = [&] { return vocabulary[random() % vocabulary.size()]; };
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "r" + std::to_string(100 + i);
+    Add(id, "alice", ("2026-03-01T10:" + std::to_string(10 + i) + ":00Z").c_str());
+    std::string text;
+    for (int w = 0, n = 5 + static_cast<int>(random() % 60); w < n; ++w) text += word() + " ";
+    SetVtt(id, text);
+    if (i % 3 == 0) Set(id, "title", word() + " " + word());
+    if (i % 4 == 0) Set(id, "long_summary", word() + " and " + word());
+  }
+  auto session = db().Acquire();
+  int compared = 0;
+  int several_parts = 0;
+  for (int n = 0; n < 60; ++n) {
+    std::string q;
+    for (int item = 0, items = 1 + static_cast<int>(random() % 3); item < items; ++item) {
+      if (item > 0) q += random() % 3 == 0 ? " OR " : " ";
+      if (item > 0 && random() % 5 == 0) q += "-";
+      if (random() % 4 == 0) {
+        q += "\"" + word() + " " + word() + "\"";
+      } else {
+        q += word();
+      }
+    }
+    SCOPED_TRACE(q);
+    TranscriptSearchQuery query;
+    query.text = q;
+    query.limit = 100;
+    query.rank_window = 2;
+    const auto page = Search(query);
+    if (page.total <= query.rank_window) continue;  // ranked on the whole vector
+    auto parts = Query(session,
+                       "SELECT cardinality(reflector_query_parts("
+                       "websearch_to_tsquery('english', CAST(:q AS TEXT))))",
+                       SqlParams().Text("q", q), 1);
+    ASSERT_TRUE(parts.has_value()) << parts.error().ToString();
+    if (std::stoi((*parts)[0][0].value_or("0")) > 1) ++several_parts;
+    for (const auto& hit : page.hits) {
+      auto want = Query(session,
+                        "SELECT CAST(ts_rank(t.search_vector_en, q || q, 32) AS FLOAT8)"
+                        " FROM transcript t"
+                        " CROSS JOIN websearch_to_tsquery('english', CAST(:q AS TEXT)) AS q"
+                        " WHERE t.id = :id",
+                        SqlParams().Text("q", q).Text("id", hit.id), 1);
+      ASSERT_TRUE(want.has_value()) << want.error().ToString();
+      ASSERT_EQ(want->size(), 1u);
+      EXPECT_NEAR(hit.rank, std::stod((*want)[0][0].value_or("-1")), 1e-6) << hit.id;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 300);
+  EXPECT_GT(several_parts, 20);  // ranks summed over several parts
+}
+
+// PostgreSQL (migration 13): the parts of a transcript's vector hold exactly its lexemes with
+// their positions and weights, each lexeme in its own part; migrating fills them for existing
+// transcripts, they follow changes of the indexed texts, other writes leave them alone, and
+// they go with their transcript.
+TEST_P(TranscriptSearchTest, PostgresSearchPartsFollowTheVector) {
+  if (!postgres()) GTEST_SKIP() << "transcript_search_part is PostgreSQL's";
+  auto session = db().Acquire();
+  auto same_as_vector = [&](const std::string& id) {
+    auto rows = Query(
+        session,
+        "SELECT (SELECT string_agg(CAST(x AS TEXT), ' ' ORDER BY x.lexeme)"
+        "          FROM transcript t, unnest(t.search_vector_en) x WHERE t.id = :id),"
+        "       (SELECT string_agg(CAST(x AS TEXT), ' ' ORDER BY x.lexeme)"
+        "          FROM transcript_search_part sp, unnest(sp.vector) x"
+        "         WHERE sp.transcript_id = :id),"
+        "       (SELECT COUNT(*) FROM transcript_search_part sp, unnest(sp.vector) x"
+        "         WHERE sp.transcript_id = :id AND reflector_lexeme_part(x.lexeme) <> sp.part),"
+        "       (SELECT COUNT(*) FROM transcript_search_part sp WHERE sp.transcript_id = :id),"
+        "       (SELECT COUNT(DISTINCT reflector_lexeme_part(x.lexeme))"
+        "          FROM transcript t, unnest(t.search_vector_en) x WHERE t.id = :id)",
+        SqlParams().Text("id", id), 5);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    if (!rows || rows->size() != 1) return -1;
+    const auto& row = (*rows)[0];
+    EXPECT_EQ(row[0], row[1]) << id;
+    EXPECT_EQ(row[2], "0") << id;
+    EXPECT_EQ(row[3], row[4]) << id;  // one row per part holding lexemes
+    return std::stoi(row[3].value_or("-1"));
+  };
+  auto versions = [&](const std::string& id) {
+    auto rows = Query(session,
+                      "SELECT string_agg(CAST(xmin AS TEXT), ',' ORDER BY part)"
+                      " FROM transcript_search_part WHERE transcript_id = :id",
+                      SqlParams().Text("id", id), 1);
+    EXPECT_TRUE(rows.has_value());
+    return rows && !rows->empty() ? (*rows)[0][0].value_or("") : std::string("?");
+  };
+  // A transcript written before migration 13 gets its parts when it is applied.
+  ASSERT_EQ(MigrateDown(db(), 1).value_or(-1), 1);
+  Add("old", "alice", "2026-03-01T10:00:00Z");
+  SetVtt("old", "the quarterly budget review, the hiring plan and the client's invoice");
+  Set("old", "title", "Budget review");
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 1);
+  EXPECT_GT(same_as_vector("old"), 3);
+
+  Add("new", "alice", "2026-03-02T10:00:00Z");
+  EXPECT_EQ(same_as_vector("new"), 0);  // nothing to index yet
+  SetVtt("new", "a roadmap for the launch, a design for the market");
+  EXPECT_GT(same_as_vector("new"), 3);
+  Set("new", "long_summary", "The sales team's growth");
+  EXPECT_GT(same_as_vector("new"), 3);
+  const std::string before = versions("new");
+  ASSERT_TRUE(TranscriptRepository::SetStatus(session, "new", "ended", {}).has_value());
+  EXPECT_EQ(versions("new"), before);  // not rewritten
+  SetVtt("new", "travel");
+  EXPECT_GT(same_as_vector("new"), 0);
+  EXPECT_NE(versions("new"), before);
+  ASSERT_TRUE(TranscriptRepository::Delete(session, "new").has_value());
+  auto left = Query(
+      session, "SELECT COUNT(*) FROM transcript_search_part WHERE transcript_id = 'new'", {}, 1);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_EQ((*left)[0][0], "0");
+  EXPECT_GT(same_as_vector("old"), 3);
+
+  // A query's parts are read from its text form, where ' and \ are doubled.
+  auto query_parts =
+      Query(session,
+            "SELECT ARRAY(SELECT unnest(reflector_query_parts(CAST(:q AS tsquery))) ORDER BY 1)"
+            "     = ARRAY(SELECT DISTINCT reflector_lexeme_part(x) FROM unnest("
+            "         ARRAY['a\\b', 'o''k', 'c', 'd']) x ORDER BY 1),"
+            "       cardinality(reflector_query_parts(CAST(:q AS tsquery)))",
+            SqlParams().Text("q", R"('a\\b' & 'o''k' & !( 'c' <-> 'd' ))"), 2);
+  ASSERT_TRUE(query_parts.has_value()) << query_parts.error().ToString();
+  EXPECT_EQ((*query_parts)[0][0], "t");
+  EXPECT_GE(std::stoi((*query_parts)[0][1].value_or("0")), 2);
+}
+
 // PostgreSQL: a transcript whose pairs would not fit in a tsvector keeps its words and the
 // marker; its phrases are checked on its vector, and it is found as before.
 TEST_P(TranscriptSearchTest, PostgresTranscriptWithoutPairsIsCheckedOnItsVector) {
