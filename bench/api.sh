@@ -29,15 +29,9 @@ trap cleanup EXIT
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 
 # An RS256 token for bench-user, valid for an hour.
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/jwt.key" 2>/dev/null
-openssl pkey -in "$dir/jwt.key" -pubout -out "$dir/jwt.pub"
-header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
-payload=$(printf '{"sub":"bench-user","aud":"reflector","exp":%d}' $(($(date +%s) + 3600)) | b64url)
-signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$dir/jwt.key" -binary | b64url)
-token="$header.$payload.$signature"
+token=$("$(dirname "$0")/jwt_token.sh" "$dir" bench-user)
 
 port=$(free_port)
 export DATABASE_URL="sqlite:///$dir/bench.db" DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=warn \

@@ -2,8 +2,9 @@
 # Latency of GET /v1/transcripts/search (issue 12, contract §8) on SQLite and PostgreSQL:
 # bench/search_seed writes COUNT synthetic transcripts of WORDS caption words each (fixed seed,
 # Zipf over 5 000 pseudo-words; see bench/search_seed.cpp) straight through the store, then
-# `reflector serve` (AUTH_BACKEND=none, so every transcript is the caller's) answers wrk
-# (1 thread, CONNECTIONS connections, SECONDS per query) for:
+# `reflector serve` as users run it (AUTH_BACKEND=jwt with an RS256 token for the transcripts'
+# owner, so every transcript is the caller's; in-process job workers on) answers wrk (1 thread,
+# CONNECTIONS connections, SECONDS per query) for:
 #   common   the most frequent word (in every transcript, ~11% of all words)
 #   mid      the 100th most frequent word (in every transcript, a few times each)
 #   rare     "xylophone" (in 1 transcript of 1 000)
@@ -22,7 +23,7 @@ words=${WORDS:-5000}
 secs=${SECONDS_PER_QUERY:-10}
 conns=${CONNECTIONS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for tool in wrk python3 curl; do
+for tool in wrk python3 curl openssl; do
   command -v "$tool" >/dev/null || { echo "search.sh: $tool is not installed" >&2; exit 1; }
 done
 dir=$(mktemp -d)
@@ -39,24 +40,37 @@ trap cleanup EXIT
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+owner=local-owner  # search_seed's transcripts belong to this user; the token's subject
+token=$("$root/bench/jwt_token.sh" "$dir" "$owner")
+auth=(-H "Authorization: Bearer $token")
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
 run() {
   local backend=$1 url=$2
   echo "== $backend: seeding $count transcripts x $words words"
   local t0=$SECONDS
-  read -r w0 w1 w99 w999 _ < <("$build/bench/search_seed" "$url" "$count" "$words" local-owner 2>/dev/null)
+  read -r w0 w1 w99 w999 _ < <("$build/bench/search_seed" "$url" "$count" "$words" "$owner" 2>/dev/null)
   echo "   seeded in $((SECONDS - t0)) s"
   if [[ $backend == sqlite ]]; then
     echo "   database size: $(du -sh "${url#sqlite://}" | cut -f1)"
   fi
   local port
   port=$(free_port)
-  DATABASE_URL="$url" DATA_DIR="$dir/data-$backend" PORT=$port LOG_LEVEL=warn AUTH_BACKEND=none \
-    WORKER_THREADS=0 "$build/reflector" serve >"$dir/serve-$backend.log" 2>&1 &
+  # serve's defaults (WORKER_THREADS unset: in-process job workers on) and production auth.
+  (
+    unset WORKER_THREADS
+    DATABASE_URL="$url" DATA_DIR="$dir/data-$backend" PORT=$port LOG_LEVEL=warn \
+      AUTH_BACKEND=jwt AUTH_JWT_PUBLIC_KEY="$dir/jwt.pub" AUTH_JWT_AUDIENCE=reflector \
+      exec "$build/reflector" serve >"$dir/serve-$backend.log" 2>&1
+  ) &
   pids+=($!)
   local base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
+  # The token is really checked: a bad one is refused.
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer x$token" \
+    "$base/v1/transcripts/search?q=$w0")
+  [[ $code == 401 ]] || { echo "search.sh: a bad token got $code, not 401" >&2; exit 1; }
   declare -A queries=(
     [common]="$w0" [mid]="$w99" [rare]="xylophone" [phrase]="\"$w0 $w1\"" [and]="$w0 $w1"
     [or]="xylophone OR $w999" [none]=""
@@ -66,9 +80,9 @@ run() {
     local q=${queries[$name]} path="/v1/transcripts/search"
     [[ -n "$q" ]] && path="$path?q=$(urlencode "$q")"
     local total
-    total=$(curl -sf "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+    total=$(curl -sf "${auth[@]}" "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
     local out
-    out=$(wrk -t1 -c"$conns" -d"${secs}s" --timeout 30s --latency "$base$path")
+    out=$(wrk -t1 -c"$conns" -d"${secs}s" --timeout 30s --latency "${auth[@]}" "$base$path")
     local rps p50 p90 p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
