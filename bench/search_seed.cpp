@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -19,65 +18,9 @@
 #include "store/migrations.hpp"
 #include "store/sql.hpp"
 #include "store/transcripts.hpp"
-
-namespace {
+#include "synthetic_text.hpp"
 
 using namespace reflector;
-
-constexpr int kVocabulary = 5000;
-constexpr int kCueWords = 15;
-
-std::vector<std::string> Vocabulary(std::mt19937_64& rng) {
-  static const char* kOnsets[] = {"b", "d", "f", "g", "k",  "l",  "m",  "n",  "p",  "r",
-                                  "s", "t", "v", "z", "br", "tr", "st", "pl", "gr", "sh"};
-  static const char* kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou", "ea"};
-  std::set<std::string> seen;
-  std::vector<std::string> words;
-  while (static_cast<int>(words.size()) < kVocabulary) {
-    const int syllables = 2 + static_cast<int>(rng() % 3);
-    std::string w;
-    for (int s = 0; s < syllables; ++s) {
-      w += kOnsets[rng() % std::size(kOnsets)];
-      w += kVowels[rng() % std::size(kVowels)];
-    }
-    if (seen.insert(w).second) words.push_back(w);
-  }
-  return words;
-}
-
-class Zipf {
- public:
-  explicit Zipf(int n) : cdf_(n) {
-    double sum = 0;
-    for (int i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / (i + 1));
-    for (auto& c : cdf_) c /= sum;
-  }
-  int operator()(std::mt19937_64& rng) {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<int>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  std::vector<double> cdf_;
-};
-
-std::string Words(int n, const std::vector<std::string>& vocab, Zipf& zipf, std::mt19937_64& rng) {
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    if (i > 0) out += ' ';
-    out += vocab[zipf(rng)];
-  }
-  return out;
-}
-
-std::string Time(int seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.000", seconds / 3600, seconds / 60 % 60,
-                seconds % 60);
-  return buf;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 5) {
@@ -98,8 +41,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::mt19937_64 rng(42);
-  const auto vocab = Vocabulary(rng);
-  Zipf zipf(kVocabulary);
+  const auto vocab = bench::Vocabulary(rng);
+  bench::Zipf zipf(bench::kVocabulary);
   auto session = (*db)->Acquire();
   const TimePoint start = *ParseIso8601("2025-01-01T00:00:00Z");
   constexpr int kBatch = 500;
@@ -121,22 +64,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", created.error().ToString().c_str());
         return 1;
       }
-      std::string vtt = "WEBVTT\n";
-      int second = 0;
-      const bool rare = i % 1000 == 500;
-      for (int w = 0; w < words; w += kCueWords, second += 5) {
-        std::string cue = Words(std::min(kCueWords, words - w), vocab, zipf, rng);
-        if (rare && w == kCueWords * 10) cue += " xylophone";
-        vtt += "\n" + Time(second) + " --> " + Time(second + 5) + "\n<v Speaker " +
-               std::to_string(w / kCueWords % 3 + 1) + ">" + cue + "\n";
-      }
+      const std::string vtt =
+          bench::Captions(words, vocab, zipf, rng, i % 1000 == 500 ? "xylophone" : "");
       auto updated = store::Exec(
           session,
           "UPDATE transcript SET title = :title, long_summary = :summary, webvtt = :vtt "
           "WHERE id = :id",
           store::SqlParams()
-              .Text("title", Words(6, vocab, zipf, rng))
-              .Text("summary", Words(60, vocab, zipf, rng))
+              .Text("title", bench::Words(6, vocab, zipf, rng))
+              .Text("summary", bench::Words(60, vocab, zipf, rng))
               .Text("vtt", vtt)
               .Text("id", t.id));
       if (!updated) {

@@ -46,6 +46,33 @@ class MigrationsTest : public DatabaseTest {
     auto session = db().Acquire();
     return Query(session, "SELECT " + column + " FROM " + table + " LIMIT 1", {}, 1).has_value();
   }
+
+  // PostgreSQL: the compression method of the transcript's long texts, as
+  // "long_summary=l,search_terms_en=l,..." ('l': lz4; nothing: the server's default).
+  std::string TranscriptCompression() {
+    if (!postgres()) return "";
+    auto session = db().Acquire();
+    auto rows = Query(session,
+                      "SELECT string_agg(attname || '=' || CAST(attcompression AS TEXT), ','"
+                      " ORDER BY attname) FROM pg_attribute"
+                      " WHERE attrelid = CAST('transcript' AS regclass) AND attname IN"
+                      " ('webvtt', 'long_summary', 'search_vector_en', 'search_terms_en')",
+                      {}, 1);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    return rows && !rows->empty() ? rows->front()[0].value_or("") : "";
+  }
+
+  // PostgreSQL: the transcript table's storage parameters as text ("" when none; on SQLite).
+  std::string TranscriptReloptions() {
+    if (!postgres()) return "";
+    auto session = db().Acquire();
+    auto rows = Query(session,
+                      "SELECT COALESCE(CAST(reloptions AS TEXT), '') FROM pg_class"
+                      " WHERE oid = CAST('transcript' AS regclass)",
+                      {}, 1);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    return rows && !rows->empty() ? rows->front()[0].value_or("") : "";
+  }
 };
 
 TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
@@ -63,7 +90,8 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
                                           "transcript_search_doc_keys",
                                           "transcript_search_word_pairs",
                                           "transcript_search_terms",
-                                          "transcript_search_parts"};
+                                          "transcript_search_parts",
+                                          "transcript_search_storage"};
   ASSERT_EQ(status->size(), names.size());
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
@@ -71,7 +99,7 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 13);
+  EXPECT_EQ(LatestSchemaVersion(), 14);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -79,7 +107,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 13);
+  EXPECT_EQ(*applied, 14);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -102,7 +130,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "13");
+  EXPECT_EQ((*count)[0][0], "14");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -119,8 +147,8 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 11);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(*rest, 12);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -128,7 +156,19 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 13);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
+  EXPECT_EQ(TranscriptReloptions(), postgres() ? "{toast_tuple_target=128}" : "");
+  // Debian's PostgreSQL is built with lz4.
+  EXPECT_EQ(TranscriptCompression(),
+            postgres() ? "long_summary=l,search_terms_en=l,search_vector_en=l,webvtt=l" : "");
+
+  auto storage = MigrateDown(db(), 1);
+  ASSERT_TRUE(storage.has_value()) << storage.error().ToString();
+  EXPECT_EQ(*storage, 1);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(TranscriptReloptions(), "");
+  EXPECT_EQ(TranscriptCompression(),
+            postgres() ? "long_summary=,search_terms_en=,search_vector_en=,webvtt=" : "");
 
   auto parts = MigrateDown(db(), 1);
   ASSERT_TRUE(parts.has_value()) << parts.error().ToString();
@@ -218,7 +258,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 13);
+  EXPECT_EQ(*up, 14);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -226,7 +266,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 13);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
   {
     auto session = db().Acquire();
     Room room;
@@ -236,7 +276,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 12).value_or(-1), 12);
+  ASSERT_EQ(MigrateDown(db(), 13).value_or(-1), 13);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -248,24 +288,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 13);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (14, 'from_the_future', :at)",
+                     "VALUES (15, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 14"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 15"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 14u);
-  EXPECT_EQ(status->back().version, 14);
+  ASSERT_EQ(status->size(), 15u);
+  EXPECT_EQ(status->back().version, 15);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -293,8 +333,8 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 13);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(total, 14);
+  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());

@@ -324,6 +324,83 @@ TEST_P(TranscriptSearchTest, PostgresRanksTheNewestMatchesPastItsWindow) {
   EXPECT_THAT(ids(1, 0, 2), ElementsAre("new-many"));
 }
 
+// The ranking window is the newest matches whether they are found among the 4 x rank_window
+// newest transcripts (PostgresRecentBound: only those are sorted) or not (all of them are),
+// counting only the caller's visible transcripts; the total is every match either way.
+TEST_P(TranscriptSearchTest, PostgresWindowIsTheNewestMatchesWithOrWithoutItsRecentBound) {
+  // t0 (oldest) .. t11 (newest), one hour apart; bob's t10 and t11 are not alice's to see.
+  for (int i = 0; i < 12; ++i) {
+    const std::string at =
+        "2026-04-01T" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ":00:00Z";
+    Add("t" + std::to_string(i), i >= 10 ? "bob" : "alice", at.c_str());
+  }
+  auto times = [](const char* word, int n) {
+    std::string text;
+    for (int i = 0; i < 40; ++i) text += std::string(i < n ? word : "meeting") + " ";
+    return text;
+  };
+  // "budget" everywhere, most often in t8: the 8 newest transcripts (t4 .. t11) hold 6 of
+  // alice's matches, more than a window of 2.
+  for (int i = 0; i < 12; ++i) SetVtt("t" + std::to_string(i), times("budget", i == 8 ? 9 : 2));
+  // "plan" in t1 (often), t5 and bob's t10, t11: among the 8 newest, 1 of alice's matches.
+  Set("t1", "long_summary", times("plan", 9));
+  Set("t5", "long_summary", times("plan", 1));
+  Set("t10", "long_summary", times("plan", 9));
+  Set("t11", "long_summary", times("plan", 9));
+  auto ids = [&](const char* text, int window, int64_t total) {
+    TranscriptSearchQuery q;
+    q.text = text;
+    q.user_id = "alice";
+    q.rank_window = window;
+    auto page = Search(q);
+    EXPECT_EQ(page.total, total) << text;
+    std::vector<std::string> out;
+    for (const auto& h : page.hits) out.push_back(h.id);
+    return out;
+  };
+  const std::vector<std::string> all_budget = {"t8", "t9", "t7", "t6", "t5",
+                                               "t4", "t3", "t2", "t1", "t0"};
+  const std::vector<std::string> all_plan = {"t1", "t5"};
+  EXPECT_EQ(ids("budget", 500, 10), all_budget);
+  EXPECT_EQ(ids("plan", 500, 2), all_plan);
+  if (GetParam() == testing::kSqliteBackend) return;  // no window
+  // The window of 2 is t9 and t8 (t8 first: more often), then the rest newest first.
+  EXPECT_EQ(ids("budget", 2, 10), all_budget);
+  // The window of 1: t9 alone; t8 is past it.
+  EXPECT_THAT(ids("budget", 1, 10),
+              ElementsAre("t9", "t8", "t7", "t6", "t5", "t4", "t3", "t2", "t1", "t0"));
+  // A window of 2 for "plan" is t5 and t1 although only t5 is recent (t1 first: more often).
+  EXPECT_EQ(ids("plan", 2, 2), all_plan);
+  // A window of 1 for "plan": t5, the newest of alice's, not bob's t11.
+  EXPECT_THAT(ids("plan", 1, 2), ElementsAre("t5", "t1"));
+}
+
+// PostgreSQL (migration 14): a transcript written with its captions keeps only its keys in the
+// heap row (the long summary goes out of line with the texts), and its texts are lz4-compressed.
+// 40 transcripts with 1 500-character summaries: their rows fit in 2 or 3 pages instead of 8.
+TEST_P(TranscriptSearchTest, PostgresTranscriptRowsStayNarrow) {
+  if (!postgres()) GTEST_SKIP() << "PostgreSQL storage";
+  std::string summary;
+  for (int i = 0; summary.size() < 1500; ++i) summary += "summary word" + std::to_string(i) + " ";
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "narrow-" + std::to_string(i);
+    Add(id, "alice", "2026-03-01T10:00:00Z");
+    SetVtt(id, summary + summary + summary);
+    Set(id, "long_summary", summary);
+  }
+  auto session = db().Acquire();
+  auto rows = Query(session,
+                    "SELECT COUNT(DISTINCT (CAST(CAST(ctid AS TEXT) AS point))[0]),"
+                    " MIN(pg_column_compression(webvtt)), MAX(pg_column_compression(webvtt))"
+                    " FROM transcript WHERE id LIKE 'narrow-%'",
+                    {}, 3);
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_LE(std::stoi(rows->front()[0].value_or("0")), 3);
+  EXPECT_EQ(rows->front()[1].value_or(""), "lz4");
+  EXPECT_EQ(rows->front()[2].value_or(""), "lz4");
+}
+
 // Past the ranking window, words that must all occur are ranked by their frequency, not by their
 // proximity (ts_rank's pairwise pass cost 150 ms for 500 transcripts of common words).
 TEST_P(TranscriptSearchTest, PostgresRanksWordsAsAlternativesPastItsWindow) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,36 @@ TEST(CountMatchesTest, CaseInsensitiveNonOverlapping) {
   EXPECT_EQ(CountMatches("Über über", "ÜBER"), 2);
   EXPECT_EQ(CountMatches("", "x"), 0);
   EXPECT_EQ(CountMatches("x", ""), 0);
+}
+
+// The ASCII search (16 positions at a time, then byte by byte for the tail) against the naive
+// one over random texts of a small alphabet, so that matches overlap, touch each other, cross
+// every block edge and end the text; needles of 1 to 20 bytes, and upper case folded.
+TEST(CountMatchesTest, BlockSearchFindsWhatANaiveSearchFinds) {
+  std::mt19937 rng(7);
+  auto naive = [](const std::string& text, const std::string& needle) {
+    int64_t count = 0;
+    for (size_t pos = text.find(needle); pos != std::string::npos;
+         pos = text.find(needle, pos + needle.size())) {
+      ++count;
+    }
+    return count;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    const int alphabet = 2 + static_cast<int>(rng() % 3);
+    std::string text(rng() % 90, 'a');
+    for (char& c : text) c = static_cast<char>('a' + rng() % alphabet);
+    std::string needle(1 + rng() % (round % 10 == 0 ? 20 : 4), 'a');
+    for (char& c : needle) c = static_cast<char>('a' + rng() % alphabet);
+    std::string upper = text;
+    for (char& c : upper) {
+      if (rng() % 2) c = static_cast<char>(c - 32);
+    }
+    ASSERT_EQ(CountMatches(upper, needle), naive(text, needle))
+        << "text " << upper << " needle " << needle;
+  }
+  EXPECT_EQ(CountMatches(std::string(33, 'a'), "aa"), 16);
+  EXPECT_EQ(CountMatches(std::string(31, 'b') + "ab", "ab"), 1);  // ends the text
 }
 
 // ASCII text is searched as bytes, other text as code points: both give the same answers.
