@@ -961,7 +961,8 @@ FOR EACH ROW EXECUTE FUNCTION transcript_search_parts())sql"),
 //   PostgreSQL 14) keeps pglz, with a notice.
 // Rows written before stay as they are until their next update: rewriting them here re-inserted
 // every row's search terms into the GIN index one by one (more than 10 minutes for 10 000
-// transcripts); `VACUUM FULL transcript` rewrites them at once (docs/architecture.md).
+// transcripts); `VACUUM FULL transcript` rewrites them at once (docs/architecture.md,
+// "Candidates and storage").
 Migration TranscriptSearchStorage() {
   Migration m;
   m.version = 14;
