@@ -20,8 +20,12 @@ bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 }  // namespace
 
-std::vector<std::string> PlaceholderNames(std::string_view sql) {
-  std::vector<std::string> names;
+namespace {
+
+// Calls `found(position, length)` for each `:name` placeholder of `sql` (position of the colon,
+// length with it), skipping what PlaceholderNames documents.
+template <typename Found>
+void ForEachPlaceholder(std::string_view sql, Found found) {
   size_t i = 0;
   const size_t n = sql.size();
   while (i < n) {
@@ -52,7 +56,7 @@ std::vector<std::string> PlaceholderNames(std::string_view sql) {
       } else if (i + 1 < n && IsNameStart(sql[i + 1])) {
         size_t j = i + 1;
         while (j < n && IsNameChar(sql[j])) ++j;
-        names.emplace_back(sql.substr(i + 1, j - i - 1));
+        found(i, j - i);
         i = j;
       } else {
         ++i;
@@ -61,7 +65,28 @@ std::vector<std::string> PlaceholderNames(std::string_view sql) {
       ++i;
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> PlaceholderNames(std::string_view sql) {
+  std::vector<std::string> names;
+  ForEachPlaceholder(
+      sql, [&](size_t at, size_t length) { names.emplace_back(sql.substr(at + 1, length - 1)); });
   return names;
+}
+
+std::string RenamePlaceholders(std::string_view sql, std::string_view suffix) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  size_t copied = 0;
+  ForEachPlaceholder(sql, [&](size_t at, size_t length) {
+    out.append(sql.substr(copied, at + length - copied));
+    out.append(suffix);
+    copied = at + length;
+  });
+  out.append(sql.substr(copied));
+  return out;
 }
 
 }  // namespace internal
@@ -111,6 +136,18 @@ void BindParams(soci::statement& statement, std::vector<SqlParams::Value>& value
 
 SqlParams& SqlParams::Text(std::string_view name, std::string value) {
   values_.push_back(Value{std::string(name), false, false, std::move(value), 0});
+  return *this;
+}
+
+SqlParams& SqlParams::Alias(std::string_view name, std::string_view alias) {
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (values_[i].name == name) {
+      Value copy = values_[i];
+      copy.name = std::string(alias);
+      values_.push_back(std::move(copy));
+      break;
+    }
+  }
   return *this;
 }
 

@@ -52,6 +52,10 @@ class SqlParams {
     return OptText(name, std::move(json));
   }
   SqlParams& Null(std::string_view name);
+  // Binds `alias` to a copy of the value bound as `name` (nothing when `name` is not bound):
+  // for SQL that uses one value under two names, as each name is bound once
+  // (internal::RenamePlaceholders).
+  SqlParams& Alias(std::string_view name, std::string_view alias);
 
   const std::vector<Value>& values() const { return values_; }
 

@@ -30,6 +30,27 @@ TEST(PlaceholderNamesTest, KeepsRepeats) {
   EXPECT_THAT(internal::PlaceholderNames("WHERE a = :x OR b = :x"), ElementsAre("x", "x"));
 }
 
+TEST(RenamePlaceholdersTest, RenamesEachPlaceholderAndNothingElse) {
+  EXPECT_EQ(
+      internal::RenamePlaceholders(
+          "SELECT ':q', x::text, a[1:2] FROM t -- :c\nWHERE q = :q AND r = :q_rank OR :q", "_2"),
+      "SELECT ':q', x::text, a[1:2] FROM t -- :c\nWHERE q = :q_2 AND r = :q_rank_2 OR :q_2");
+  EXPECT_EQ(internal::RenamePlaceholders("SELECT 1", "_2"), "SELECT 1");
+}
+
+TEST(SqlParamsTest, AliasBindsACopyUnderAnotherName) {
+  SqlParams params;
+  params.Text("q", "budget").Int("limit", 5).Alias("q", "q_2").Alias("limit", "limit_2");
+  params.Alias("missing", "missing_2");  // nothing bound as "missing": nothing added
+  ASSERT_EQ(params.values().size(), 4u);
+  EXPECT_EQ(params.values()[2].name, "q_2");
+  EXPECT_EQ(params.values()[2].text, "budget");
+  EXPECT_FALSE(params.values()[2].is_int);
+  EXPECT_EQ(params.values()[3].name, "limit_2");
+  EXPECT_EQ(params.values()[3].integer, 5);
+  EXPECT_TRUE(params.values()[3].is_int);
+}
+
 TEST(CountColumnsTest, CountsTopLevelCommas) {
   static_assert(CountColumns("id") == 1);
   static_assert(CountColumns("id, name, CAST(a AS INTEGER), COALESCE(b, 'x,y')") == 4);

@@ -11,4 +11,7 @@ namespace reflector::store::internal {
 // strings and identifiers, comments, $tag$-quoted bodies and the `::` cast operator.
 std::vector<std::string> PlaceholderNames(std::string_view sql);
 
+// `sql` with every placeholder `:name` (as PlaceholderNames finds them) renamed `:name<suffix>`.
+std::string RenamePlaceholders(std::string_view sql, std::string_view suffix);
+
 }  // namespace reflector::store::internal
