@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -160,6 +163,113 @@ fts5_api* Fts5Api(sqlite3* db) {
   return api;
 }
 
+// --- reflector_page: one page of the matches, chosen while they are counted ---
+
+struct PageRow {
+  double score;
+  std::string recency;
+  std::string id;
+};
+
+// ORDER BY score DESC, recency DESC, id (SQLite's BINARY collation compares bytes, as
+// std::string does).
+bool Before(const PageRow& a, const PageRow& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.recency != b.recency) return a.recency > b.recency;
+  return a.id < b.id;
+}
+
+struct PageState {
+  bool started = false;
+  bool failed = false;
+  size_t keep = 0;  // offset + limit: the best rows kept, a heap whose top is the worst
+  size_t offset = 0;
+  std::vector<PageRow> rows;
+};
+
+std::string Text(sqlite3_value* value) {
+  const auto* text = sqlite3_value_text(value);
+  return text == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(text), sqlite3_value_bytes(value));
+}
+
+void PageStep(sqlite3_context* context, int argc, sqlite3_value** argv) {
+  auto* state = static_cast<PageState*>(sqlite3_aggregate_context(context, sizeof(PageState)));
+  if (state == nullptr) {
+    sqlite3_result_error_nomem(context);
+    return;
+  }
+  if (!state->started) {
+    new (state) PageState();
+    state->started = true;
+    const sqlite3_int64 limit = sqlite3_value_int64(argv[0]);
+    const sqlite3_int64 offset = sqlite3_value_int64(argv[1]);
+    if (argc != 5 || limit < 0 || offset < 0 || limit > 1'000'000 || offset > (1LL << 40)) {
+      state->failed = true;
+    }
+    state->offset = static_cast<size_t>(offset);
+    state->keep = static_cast<size_t>(offset + limit);
+  }
+  if (state->failed || state->keep == 0) return;
+  PageRow row{sqlite3_value_double(argv[2]), Text(argv[3]), Text(argv[4])};
+  auto& rows = state->rows;
+  if (rows.size() < state->keep) {
+    rows.push_back(std::move(row));
+    std::push_heap(rows.begin(), rows.end(), Before);  // the worst kept row on top
+  } else if (Before(row, rows.front())) {
+    std::pop_heap(rows.begin(), rows.end(), Before);
+    rows.back() = std::move(row);
+    std::push_heap(rows.begin(), rows.end(), Before);
+  }
+}
+
+void AppendJsonString(std::string& out, const std::string& text) {
+  out += '"';
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void PageFinal(sqlite3_context* context) {
+  auto* state = static_cast<PageState*>(sqlite3_aggregate_context(context, 0));
+  if (state == nullptr || !state->started) {  // no row
+    sqlite3_result_text(context, "[]", 2, SQLITE_STATIC);
+    return;
+  }
+  if (state->failed) {
+    state->~PageState();
+    sqlite3_result_error(
+        context, "reflector_page: limit and offset must be small non-negative integers", -1);
+    return;
+  }
+  auto& rows = state->rows;
+  std::sort_heap(rows.begin(), rows.end(), Before);  // best first
+  std::string json = "[";
+  for (size_t i = state->offset; i < rows.size(); ++i) {
+    if (json.size() > 1) json += ',';
+    json += '[';
+    AppendJsonString(json, rows[i].id);
+    char score[32];
+    std::snprintf(score, sizeof score, ",%.17g]", rows[i].score);
+    json += score;
+  }
+  json += ']';
+  state->~PageState();
+  sqlite3_result_text(context, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+}
+
 }  // namespace
 
 bool RegisterSqliteRank(void* db) {
@@ -169,7 +279,12 @@ bool RegisterSqliteRank(void* db) {
     return false;
   }
   fts5_tokenizer word_pairs{CreateWordPairs, DeleteWordPairs, TokenizeWordPairs};
-  return api->xCreateTokenizer(api, "reflector_word_pairs", api, &word_pairs, nullptr) == SQLITE_OK;
+  if (api->xCreateTokenizer(api, "reflector_word_pairs", api, &word_pairs, nullptr) != SQLITE_OK) {
+    return false;
+  }
+  return sqlite3_create_function_v2(static_cast<sqlite3*>(db), "reflector_page", 5,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, nullptr, PageStep,
+                                    PageFinal, nullptr) == SQLITE_OK;
 }
 
 }  // namespace reflector::store

@@ -20,6 +20,11 @@
 // candidate row. A query string whose first byte is kWordPairsMarker is turned into the pairs
 // of its tokens ("a b c" → "a b", "b c": a phrase of pairs at consecutive positions, which
 // matches exactly where the words do); one token stays itself; unmarked strings are PARENT's.
+//
+// The aggregate `reflector_page(limit, offset, score, recency, id)` returns one page of the rows
+// it sees as JSON, `[["id", score], ...]`, in the order ORDER BY score DESC, recency DESC, id
+// LIMIT limit OFFSET offset would give (keeping offset + limit rows in a heap), so that a search
+// counts its matches and chooses its page in one pass: COUNT(*) beside it in the same SELECT.
 #pragma once
 
 namespace reflector::store {
@@ -28,8 +33,9 @@ inline constexpr int kRankMaxOccurrences = 16;
 inline constexpr char kWordPairsMarker = '\x01';
 inline constexpr char kWordPairSeparator = ' ';
 
-// Registers reflector_rank and the reflector_word_pairs tokenizer on `db` (a sqlite3*, kept
-// opaque so this header needs no SQLite). False when the connection's SQLite has no FTS5.
+// Registers reflector_rank, the reflector_word_pairs tokenizer and reflector_page on `db` (a
+// sqlite3*, kept opaque so this header needs no SQLite). False when the connection's SQLite has no
+// FTS5.
 bool RegisterSqliteRank(void* db);
 
 }  // namespace reflector::store

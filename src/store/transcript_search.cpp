@@ -312,31 +312,6 @@ std::vector<Item> Tokenize(std::string_view q) {
   return items;
 }
 
-// The most words in one string of an expression of WebsearchToFts5 ("a b c": 3), counting runs
-// between spaces inside quotes ("" is a quote within a string).
-int LongestPhrase(std::string_view fts) {
-  bool quoted = false;
-  int longest = 0;
-  int words = 0;
-  bool in_word = false;
-  for (size_t i = 0; i < fts.size(); ++i) {
-    if (fts[i] == '"') {
-      if (quoted && i + 1 < fts.size() && fts[i + 1] == '"') {
-        ++i;
-        continue;
-      }
-      quoted = !quoted;
-      words = 0;
-      in_word = false;
-    } else if (quoted) {
-      const bool space = IsSpace(fts[i]);
-      if (!space && !in_word) longest = std::max(longest, ++words);
-      in_word = !space;
-    }
-  }
-  return longest;
-}
-
 // ASCII letters, digits and spaces only: websearch_to_tsquery makes one lexeme (or none, for a
 // stop word) of each word and joins them with & (| for OR); no phrase, negation or compound
 // token (a hyphenated word, a URL, "a.b" become phrases of their parts).
@@ -954,8 +929,7 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   std::string in_shared_room = "r.is_shared = TRUE";
   // PostgreSQL: extra FROM items of the ranking window's query only, before its WHERE.
   std::string window_joins;
-  std::string where;       // PostgreSQL: the WHERE of a text query's matches
-  int longest_phrase = 0;  // SQLite: the most words in one string of the FTS5 query
+  std::string where;  // PostgreSQL: the WHERE of a text query's matches
   if (!text.empty()) {
     if (pg) {
       auto condition = PostgresCondition(session, text, params);
@@ -968,7 +942,6 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
       params.Text("q", text);
     } else {
       const Fts5Query fts = WebsearchToFts5(text);
-      longest_phrase = LongestPhrase(fts.match);
       if (!fts.match.empty()) {
         from = kSqliteMatchFrom;
         score = kSqliteScore;
@@ -1072,32 +1045,52 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
       "SELECT t.id AS page_id, t.created_at AS recency, 0.0 AS score" + from;
 
   if (!ranked || !pg) {
-    // SQLite. A query with a phrase of three words or more gets its total with the page
-    // (COUNT(*) OVER ()), so the MATCH runs once: such a phrase is a phrase of word pairs
-    // (migration 11), checked position by position in every candidate, which a separate COUNT
-    // did a second time (21 → 18 ms p50 for 3 common words in 10 000 transcripts). Words and
-    // two-word phrases are single terms, for which the separate COUNT is cheaper than
-    // materialising every match for the window (FTS5 counts a doclist without reading its
-    // positions): 12 → 8 ms for the two most frequent words as a phrase.
-    const bool one_pass = longest_phrase >= 3;
-    std::string candidates = all_matches;
     if (ranked) {
-      candidates = "SELECT " + id_column + " AS page_id, t.created_at AS recency, " + score +
-                   " AS score" + from;
-      // An FTS5 auxiliary function cannot be called from a window's pass: the score is computed
-      // in a subquery (SQLite does not flatten one under a window function).
-      if (one_pass) {
-        candidates =
-            "SELECT page_id, recency, score, COUNT(*) OVER () AS total FROM (" + candidates + ")";
+      // SQLite with a text query: one pass over the matches counts them and chooses the page
+      // (reflector_page, store/sqlite_rank.hpp); then the page's transcripts are read. A
+      // separate COUNT read every match's doclist and doc row a second time (2 of the 11 ms of
+      // the most frequent word in 10 000 transcripts), and COUNT(*) OVER () beside ORDER BY
+      // stored every match before sorting. The score is computed in a subquery that SQLite
+      // cannot flatten into the aggregate (it has an OFFSET): an FTS5 auxiliary function is
+      // refused as an aggregate's argument ("unable to use function in the requested context").
+      const std::string candidates = "SELECT " + id_column + " AS page_id, t.created_at AS " +
+                                     "recency, " + score + " AS score" + from;
+      SqlParams count_params = params;
+      count_params.Int("limit", query.limit).Int("offset", query.offset);
+      auto counted = Query(session,
+                           "SELECT COUNT(*), reflector_page(:limit, :offset, s.score, s.recency,"
+                           " s.page_id) FROM (" +
+                               candidates + " LIMIT -1 OFFSET 0) s",
+                           count_params, 2);
+      if (!counted) return Err(std::move(counted.error()));
+      if (counted->size() != 1) {
+        return Err(Code::kInternal, "database error", "search: no count row");
       }
-    }
-    const std::string rank = ranked ? std::string(kSqliteRankOf) : std::string("1.0");
-    auto read = read_slice(candidates, ranked, rank, query.limit, query.offset, one_pass);
-    if (!read) return Err(std::move(read.error()));
-    if (*read >= 0) {
-      page.total = *read;
+      page.total = std::stoll(counted->front()[0].value_or("0"));
+      const std::string chosen = counted->front()[1].value_or("[]");
+      if (chosen == "[]") return page;
+      SqlParams page_params;
+      page_params.Text("page", chosen);
+      auto rows = Query(session,
+                        "SELECT " + columns + ", " + std::string(kSqliteRankOf) +
+                            ", 0 FROM (SELECT json_extract(j.value, '$[0]') AS page_id,"
+                            " json_extract(j.value, '$[1]') AS score, j.key AS ord"
+                            " FROM json_each(:page) j) p JOIN transcript t ON t.id = p.page_id"
+                            " LEFT JOIN room r ON r.id = t.room_id ORDER BY p.ord",
+                        page_params, kColumnCount);
+      if (!rows) return Err(std::move(rows.error()));
+      for (const auto& row : *rows) {
+        auto hit = ReadHit(row);
+        if (!hit) return Err(std::move(hit.error()));
+        page.hits.push_back(std::move(*hit));
+      }
       return page;
     }
+    // No text query, or only words to exclude (SQLite): by recency, the total counted apart
+    // unless the first page holds every match.
+    const std::string candidates = all_matches;
+    auto read = read_slice(candidates, false, "1.0", query.limit, query.offset);
+    if (!read) return Err(std::move(read.error()));
     if (query.offset == 0 && static_cast<int>(page.hits.size()) < query.limit) {
       page.total = static_cast<int64_t>(page.hits.size());  // the whole result is on this page
       return page;

@@ -461,6 +461,44 @@ TEST_P(TranscriptSearchTest, PhraseTotalsWhilePaging) {
   }
 }
 
+// The order is rank, then recency, then id, on every page; ties included, and ids that need
+// quoting in JSON (SQLite passes the page's ids through reflector_page's JSON).
+TEST_P(TranscriptSearchTest, PagesFollowRankThenRecencyThenId) {
+  const std::vector<std::pair<std::string, const char*>> created = {
+      {"b-tie", "2026-03-02T10:00:00Z"},     {"a-tie", "2026-03-02T10:00:00Z"},
+      {"q\"uo\\te", "2026-03-02T10:00:00Z"}, {"c-new", "2026-03-03T10:00:00Z"},
+      {"title", "2026-03-01T10:00:00Z"},     {"d-old", "2026-03-01T09:00:00Z"}};
+  for (const auto& [id, at] : created) {
+    Add(id, "alice", at);
+    SetVtt(id, "the budget review");
+  }
+  Set("title", "title", "Budget");                 // ranks first
+  SetVtt("d-old", "budget budget budget review");  // ranks second
+  const std::vector<std::string> expected = {"title", "d-old", "c-new",
+                                             "a-tie", "b-tie", "q\"uo\\te"};
+  TranscriptSearchQuery q;
+  q.text = "budget";
+  auto all = Search(q);
+  EXPECT_EQ(all.total, 6);
+  std::vector<std::string> got;
+  for (const auto& h : all.hits) got.push_back(h.id);
+  EXPECT_EQ(got, expected);
+  for (int limit = 1; limit <= 4; ++limit) {
+    std::vector<std::string> paged;
+    for (int offset = 0; offset < 8; offset += limit) {
+      q.limit = limit;
+      q.offset = offset;
+      auto page = Search(q);
+      EXPECT_EQ(page.total, 6) << limit << " " << offset;
+      for (size_t i = 0; i < page.hits.size(); ++i) {
+        paged.push_back(page.hits[i].id);
+        EXPECT_DOUBLE_EQ(page.hits[i].rank, all.hits[offset + i].rank) << page.hits[i].id;
+      }
+    }
+    EXPECT_EQ(paged, expected) << "limit " << limit;
+  }
+}
+
 TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   AddRoom("room-shared", "shared", "bob", true);
   AddRoom("room-private", "private", "bob", false);
