@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <new>
 #include <string>
@@ -17,9 +18,25 @@ namespace {
 // and the heaviest one counts in full; the phrases' scores are averaged. At most
 // kRankMaxOccurrences occurrences are read per phrase (the j-th adds at most 1 / j^2 of a
 // weight: the rest is under 4 % of the first's).
+//
+// It runs for every match of a query (10 000 for a word in every transcript), so the column
+// weights are read once per row and 1 / (j + 1)^2 comes from a table instead of a call and a
+// division per occurrence (9.6 → 8.7 ms p50 for the most frequent word through the server).
+// What is left of its time is mostly FTS5's xPhraseNext, once per occurrence.
+constexpr int kWeightedColumns = 8;
+constexpr auto kInverseSquares = [] {
+  std::array<double, kRankMaxOccurrences> table{};
+  for (int j = 0; j < kRankMaxOccurrences; ++j) table[j] = 1.0 / ((j + 1.0) * (j + 1.0));
+  return table;
+}();
+
 void Rank(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result, int argc,
           sqlite3_value** argv) {
   constexpr double kSumOfInverseSquares = 1.64493406685;  // pi^2 / 6, as ts_rank
+  double weights[kWeightedColumns];
+  for (int c = 0; c < kWeightedColumns; ++c) {
+    weights[c] = c < argc ? sqlite3_value_double(argv[c]) : 1.0;
+  }
   const int phrases = api->xPhraseCount(ctx);
   double score = 0;
   int rc = SQLITE_OK;
@@ -33,8 +50,10 @@ void Rank(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* result
     int j = 0;
     rc = api->xPhraseFirst(ctx, i, &it, &column, &offset);
     for (; rc == SQLITE_OK && column >= 0 && j < kRankMaxOccurrences; ++j) {
-      const double weight = column < argc ? sqlite3_value_double(argv[column]) : 1.0;
-      sum += weight / ((j + 1.0) * (j + 1.0));
+      const double weight = column < kWeightedColumns ? weights[column]
+                            : column < argc           ? sqlite3_value_double(argv[column])
+                                                      : 1.0;
+      sum += weight * kInverseSquares[j];
       if (weight > heaviest) {
         heaviest = weight;
         heaviest_at = j;
