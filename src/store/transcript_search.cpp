@@ -988,9 +988,9 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
   // (PostgreSQL: fenced by OFFSET 0, else ts_rank ran for the sort and the select list, each
   // time detoasting the vector) and ORDER BY ... LIMIT keeps only the page's rows while sorting
   // (a window COUNT(*) OVER () or ROW_NUMBER() would materialise and sort every match: 30 ms
-  // instead of 13 on SQLite for 10 000 matches). On SQLite the total is a separate COUNT over the
-  // same matches without the score, which FTS5 and the covering index answer; on PostgreSQL it
-  // comes with the ranking window (below).
+  // instead of 13 on SQLite for 10 000 matches). On SQLite a text query's total comes from the
+  // pass that chooses its page (reflector_page, below), and the listing's from a separate COUNT
+  // on the covering index; on PostgreSQL it comes with the ranking window (below).
   const bool ranked = !text.empty();
   const std::string columns(ranked ? kColumns : kColumnsWithoutTexts);
   TranscriptSearchPage page;
