@@ -440,6 +440,16 @@ Result<TranscriptSearchHit> ReadHit(const SqlRow& row) {
   return h;
 }
 
+// Appends the hits of `rows` (kColumnCount columns each, as ReadHit reads them) to `hits`.
+Status AppendHits(const std::vector<SqlRow>& rows, std::vector<TranscriptSearchHit>& hits) {
+  for (const auto& row : rows) {
+    auto hit = ReadHit(row);
+    if (!hit) return Err(std::move(hit.error()));
+    hits.push_back(std::move(*hit));
+  }
+  return Ok();
+}
+
 }  // namespace
 
 std::string ValidUtf8(std::string_view text) {
@@ -1028,11 +1038,7 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
                             order("p.");
     auto rows = Query(session, sql, slice_params, kColumnCount);
     if (!rows) return Err(std::move(rows.error()));
-    for (const auto& row : *rows) {
-      auto hit = ReadHit(row);
-      if (!hit) return Err(std::move(hit.error()));
-      page.hits.push_back(std::move(*hit));
-    }
+    REFLECTOR_RETURN_IF_ERROR(AppendHits(*rows, page.hits));
     if (!with_total || rows->empty()) return int64_t{-1};
     return std::stoll(rows->front().back().value_or("0"));
   };
@@ -1079,17 +1085,12 @@ Result<TranscriptSearchPage> RunSearch(Session& session, const TranscriptSearchQ
                             " LEFT JOIN room r ON r.id = t.room_id ORDER BY p.ord",
                         page_params, kColumnCount);
       if (!rows) return Err(std::move(rows.error()));
-      for (const auto& row : *rows) {
-        auto hit = ReadHit(row);
-        if (!hit) return Err(std::move(hit.error()));
-        page.hits.push_back(std::move(*hit));
-      }
+      REFLECTOR_RETURN_IF_ERROR(AppendHits(*rows, page.hits));
       return page;
     }
     // No text query, or only words to exclude (SQLite): by recency, the total counted apart
     // unless the first page holds every match.
-    const std::string candidates = all_matches;
-    auto read = read_slice(candidates, false, "1.0", query.limit, query.offset);
+    auto read = read_slice(all_matches, false, "1.0", query.limit, query.offset);
     if (!read) return Err(std::move(read.error()));
     if (query.offset == 0 && static_cast<int>(page.hits.size()) < query.limit) {
       page.total = static_cast<int64_t>(page.hits.size());  // the whole result is on this page
