@@ -227,6 +227,13 @@ std::optional<std::string> RowReader::OptText() {
   return cell != nullptr ? *cell : std::nullopt;
 }
 
+std::optional<std::string> RowReader::TakeOptText() {
+  const auto* cell = Next(true);
+  if (cell == nullptr) return std::nullopt;
+  if (mutable_row_ == nullptr) return *cell;
+  return std::move((*mutable_row_)[index_ - 1]);
+}
+
 namespace {
 
 std::optional<int64_t> ParseInt(const std::string& text) {

@@ -71,9 +71,14 @@ using SqlRow = std::vector<std::optional<std::string>>;
 class RowReader {
  public:
   explicit RowReader(const SqlRow& row) : row_(row) {}
+  // A reader that may move text out of `row` (TakeOptText).
+  explicit RowReader(SqlRow& row) : row_(row), mutable_row_(&row) {}
 
   std::string Text();
   std::optional<std::string> OptText();
+  // As OptText, moving the text out of the row when the reader was given a mutable one (a
+  // search page's captions are megabytes).
+  std::optional<std::string> TakeOptText();
   int64_t Int();
   std::optional<int64_t> OptInt();
   bool Bool();
@@ -91,6 +96,7 @@ class RowReader {
   void Fail(std::string what);
 
   const SqlRow& row_;
+  SqlRow* mutable_row_ = nullptr;
   size_t index_ = 0;    // next column to read
   size_t current_ = 0;  // column being converted, for error messages
   std::optional<Error> error_;

@@ -127,5 +127,25 @@ TEST(RowReaderTest, ReportsTheFirstBadColumnAndUnreadColumns) {
   EXPECT_EQ(null_text.Finish().error().detail, "column 1: unexpected NULL");
 }
 
+TEST(RowReaderTest, TakeOptTextMovesOnlyOutOfAMutableRow) {
+  const std::string long_text(1000, 'w');  // beyond the small-string buffer
+  const SqlRow shared = {long_text, std::nullopt};
+  RowReader copying(shared);
+  EXPECT_EQ(copying.TakeOptText(), long_text);
+  EXPECT_EQ(copying.TakeOptText(), std::nullopt);
+  EXPECT_TRUE(copying.Finish().has_value());
+  EXPECT_EQ(shared[0], long_text);
+
+  SqlRow owned = {long_text, std::nullopt, "7"};
+  const char* buffer = owned[0]->data();
+  RowReader moving(owned);
+  const auto taken = moving.TakeOptText();
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->data(), buffer);  // the same buffer: moved, not copied
+  EXPECT_EQ(moving.TakeOptText(), std::nullopt);
+  EXPECT_EQ(moving.Int(), 7);
+  EXPECT_TRUE(moving.Finish().has_value());
+}
+
 }  // namespace
 }  // namespace reflector::store

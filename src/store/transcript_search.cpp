@@ -419,7 +419,7 @@ constexpr std::string_view kSqliteExcludeFrom =
 constexpr std::string_view kAllFrom =
     " FROM transcript t LEFT JOIN room r ON r.id = t.room_id WHERE 1 = 1";
 
-Result<TranscriptSearchHit> ReadHit(const SqlRow& row) {
+Result<TranscriptSearchHit> ReadHit(SqlRow& row) {
   RowReader r(row);
   TranscriptSearchHit h;
   h.id = r.Text();
@@ -431,8 +431,8 @@ Result<TranscriptSearchHit> ReadHit(const SqlRow& row) {
   h.created_at = r.Time();
   h.status = r.Text();
   h.duration = r.Real();
-  h.long_summary = r.OptText();
-  h.webvtt = r.OptText();
+  h.long_summary = r.TakeOptText();
+  h.webvtt = r.TakeOptText();
   h.change_seq = r.Int();
   h.rank = std::clamp(r.Real(), 0.0, 1.0);
   (void)r.Int();  // total, read by the caller
@@ -440,9 +440,10 @@ Result<TranscriptSearchHit> ReadHit(const SqlRow& row) {
   return h;
 }
 
-// Appends the hits of `rows` (kColumnCount columns each, as ReadHit reads them) to `hits`.
-Status AppendHits(const std::vector<SqlRow>& rows, std::vector<TranscriptSearchHit>& hits) {
-  for (const auto& row : rows) {
+// Appends the hits of `rows` (kColumnCount columns each, as ReadHit reads them) to `hits`,
+// moving their summaries and captions out of the rows.
+Status AppendHits(std::vector<SqlRow>& rows, std::vector<TranscriptSearchHit>& hits) {
+  for (auto& row : rows) {
     auto hit = ReadHit(row);
     if (!hit) return Err(std::move(hit.error()));
     hits.push_back(std::move(*hit));
