@@ -471,6 +471,67 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// One WebVTT line: where it ends (its '\n', or the text's end) and which of the bytes the
+// caption rule looks for it holds. The last '&' or '<' is kept so that, once a leading <v Name>
+// tag is cut off, whether the rest holds one is known without another search.
+struct VttLine {
+  size_t end = 0;
+  bool has_cr = false;
+  bool has_dash = false;                        // a "-->" is possible
+  size_t last_markup = std::string_view::npos;  // the last '&' or '<', absolute
+};
+
+void NoteByte(VttLine& line, char c, size_t at) {
+  if (c == '\r') {
+    line.has_cr = true;
+  } else if (c == '-') {
+    line.has_dash = true;
+  } else if (c == '&' || c == '<') {
+    line.last_markup = at;
+  }
+}
+
+// Scans the line that starts at `start` once. Five searches per line (memchr for the end, '\r',
+// "-->", '&', '<') were 60% of a search hit's text work; with SSE2, 16 bytes are compared at
+// once against all five.
+VttLine ScanVttLine(std::string_view s, size_t start) {
+  VttLine line;
+  size_t i = start;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i dash = _mm_set1_epi8('-');
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i lt = _mm_set1_epi8('<');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const auto ends = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)));
+    auto special = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, dash)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)))));
+    if (ends != 0) special &= (ends & (0u - ends)) - 1;  // only the bytes before the '\n'
+    for (; special != 0; special &= special - 1) {
+      const size_t at = i + static_cast<size_t>(__builtin_ctz(special));
+      NoteByte(line, s[at], at);
+    }
+    if (ends != 0) {
+      line.end = i + static_cast<size_t>(__builtin_ctz(ends));
+      return line;
+    }
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    if (s[i] == '\n') break;
+    NoteByte(line, s[i], i);
+  }
+  line.end = i;
+  return line;
+}
+
+}  // namespace
+
 std::string WebVttPlainText(std::string_view webvtt) {
   std::string out;
   out.reserve(webvtt.size() / 2);
@@ -479,26 +540,33 @@ std::string WebVttPlainText(std::string_view webvtt) {
   bool in_cue = false;  // after a timing line, before the next blank line
   size_t start = 0;
   while (start <= webvtt.size()) {
-    size_t end = webvtt.find('\n', start);
-    if (end == std::string_view::npos) end = webvtt.size();
+    const VttLine scan = ScanVttLine(webvtt, start);
+    const size_t end = scan.end;
     std::string_view line = webvtt.substr(start, end - start);
+    // The last '&' or '<' of `line` (npos: none): such a caption is decoded.
+    size_t last_markup = scan.last_markup == std::string_view::npos ? std::string_view::npos
+                                                                    : scan.last_markup - start;
     start = end + 1;
     // Most lines are kept as they are, without a copy (a search builds this text for every hit).
-    if (line.find('\r') != std::string_view::npos) {
+    if (scan.has_cr) {
       copy.assign(line);
       std::erase(copy, '\r');
       line = copy;
+      last_markup = line.find_last_of("&<");
     }
     if (TrimSpaces(line).empty()) {
       in_cue = false;
-    } else if (line.find("-->") != std::string_view::npos) {
+    } else if (scan.has_dash && line.find("-->") != std::string_view::npos) {
       in_cue = true;
     } else if (in_cue) {
       if (line.starts_with("<v") && line.find('>') != std::string_view::npos) {
-        line.remove_prefix(line.find('>') + 1);
+        const size_t cut = line.find('>') + 1;
+        line.remove_prefix(cut);
+        last_markup = last_markup != std::string_view::npos && last_markup >= cut
+                          ? last_markup - cut
+                          : std::string_view::npos;
       }
-      // Two find()s (memchr): find_first_of tests each byte against the set in a loop.
-      if (line.find('&') != std::string_view::npos || line.find('<') != std::string_view::npos) {
+      if (last_markup != std::string_view::npos) {
         decoded.assign(line);  // `line` may be in `copy`, never in `decoded`
         ReplaceAll(decoded, "</v>", "");
         ReplaceAll(decoded, "&lt;", "<");

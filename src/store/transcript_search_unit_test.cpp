@@ -188,6 +188,91 @@ TEST(WebVttPlainTextTest, CaptionLinesOnly) {
             "<v B>  spaced");
 }
 
+// The caption rule written plainly, line by line, to check WebVttPlainText's one-pass scanner
+// against: the lines of a cue after its timing line (one holding "-->"), up to the next blank
+// line, without CRs, a leading <v Name> tag and `</v>`, with &lt; &gt; &nbsp; &amp; decoded,
+// trimmed of spaces and joined by one.
+std::string PlainCaptionRule(const std::string& vtt) {
+  auto replace_all = [](std::string& text, const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  };
+  auto trim = [](std::string text) {
+    const size_t first = text.find_first_not_of(' ');
+    if (first == std::string::npos) return std::string();
+    return text.substr(first, text.find_last_not_of(' ') - first + 1);
+  };
+  std::string out;
+  bool in_cue = false;
+  size_t start = 0;
+  while (start <= vtt.size()) {
+    size_t end = vtt.find('\n', start);
+    if (end == std::string::npos) end = vtt.size();
+    std::string line = vtt.substr(start, end - start);
+    std::erase(line, '\r');
+    if (trim(line).empty()) {
+      in_cue = false;
+    } else if (line.find("-->") != std::string::npos) {
+      in_cue = true;
+    } else if (in_cue) {
+      if (line.rfind("<v", 0) == 0 && line.find('>') != std::string::npos) {
+        line.erase(0, line.find('>') + 1);
+      }
+      replace_all(line, "</v>", "");
+      replace_all(line, "&lt;", "<");
+      replace_all(line, "&gt;", ">");
+      replace_all(line, "&nbsp;", " ");
+      replace_all(line, "&amp;", "&");
+      line = trim(line);
+      if (!line.empty()) out += (out.empty() ? "" : " ") + line;
+    }
+    if (end == vtt.size()) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+TEST(WebVttPlainTextTest, FollowsThePlainRuleOnRandomText) {
+  // Pieces that matter to the rule, so that each lands at every offset of a 16-byte block: line
+  // ends, CRs, arrows whole and split by a CR, tags and entities in and out of a <v Name> tag.
+  const std::vector<std::string> pieces = {"\n",
+                                           "\n\n",
+                                           "\r",
+                                           "\r\n",
+                                           "-->",
+                                           "--",
+                                           "-",
+                                           "--\r>",
+                                           "<v",
+                                           "<v Speaker 1>",
+                                           ">",
+                                           "<",
+                                           "&",
+                                           "&amp;",
+                                           "&lt;",
+                                           "&gt;",
+                                           "&nbsp;",
+                                           "</v>",
+                                           " ",
+                                           "   ",
+                                           "word",
+                                           "caption text here",
+                                           "00:00:01.000 --> 00:00:02.000",
+                                           "WEBVTT",
+                                           "\xC3\xA9t\xC3\xA9",
+                                           "x"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string vtt;
+    const int count = static_cast<int>(rng() % 40);
+    for (int i = 0; i < count; ++i) vtt += pieces[rng() % pieces.size()];
+    ASSERT_EQ(WebVttPlainText(vtt), PlainCaptionRule(vtt))
+        << "input: " << testing::PrintToString(vtt);
+  }
+}
+
 struct FtsCase {
   std::string query;
   std::string match;
