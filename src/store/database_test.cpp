@@ -655,6 +655,52 @@ TEST_P(PostgresOnlyTest, TransactionLostMidwayIsNotSilentlyContinued) {
   EXPECT_EQ(CountRows(session, "scratch"), 0);  // reconnected, nothing was committed
 }
 
+// A statement cancelled by someone (pg_cancel_backend, e.g. an operator stopping a long
+// migration) or by statement_timeout says which; both stay retryable (kUnavailable). They were
+// reported as "database busy, retry".
+TEST_P(PostgresOnlyTest, CancelledAndTimedOutStatementsSaySo) {
+  auto victim_db = OpenAnother(1);
+  ASSERT_NE(victim_db, nullptr);
+  auto session = victim_db->Acquire();
+  auto pid = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  ASSERT_TRUE(pid.has_value());
+  std::atomic<bool> sent{false};
+  std::thread canceller([&] {
+    auto admin = db().Acquire();
+    // Until the sleep runs (a cancel sent before it would hit nothing), for at most 10 s.
+    for (int i = 0; i < 1000 && !sent; ++i) {
+      auto running = QueryText(admin,
+                               "SELECT CAST(COUNT(*) AS TEXT) FROM pg_stat_activity"
+                               " WHERE pid = CAST(:pid AS INTEGER) AND state = 'active'"
+                               " AND query LIKE '%pg_sleep%'",
+                               SqlParams().Text("pid", *pid));
+      if (running.value_or("0") == "1") {
+        sent = QueryText(admin, "SELECT CAST(pg_cancel_backend(CAST(:pid AS INTEGER)) AS TEXT)",
+                         SqlParams().Text("pid", *pid))
+                   .value_or("") == "true";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  auto cancelled = QueryText(session, "SELECT CAST(pg_sleep(30) AS TEXT)");
+  canceller.join();
+  ASSERT_TRUE(sent);
+  ASSERT_FALSE(cancelled.has_value());
+  EXPECT_EQ(cancelled.error().code, Code::kUnavailable);
+  EXPECT_EQ(cancelled.error().message, "statement cancelled");
+  EXPECT_THAT(cancelled.error().detail, ::testing::HasSubstr("user request"));
+
+  ASSERT_TRUE(Exec(session, "SET statement_timeout = 50").has_value());
+  auto timed_out = QueryText(session, "SELECT CAST(pg_sleep(30) AS TEXT)");
+  ASSERT_FALSE(timed_out.has_value());
+  EXPECT_EQ(timed_out.error().code, Code::kUnavailable);
+  EXPECT_EQ(timed_out.error().message, "statement timed out");
+  EXPECT_THAT(timed_out.error().detail, ::testing::HasSubstr("statement timeout"));
+  ASSERT_TRUE(Exec(session, "SET statement_timeout = 0").has_value());
+  EXPECT_EQ(QueryText(session, "SELECT CAST(1 AS TEXT)").value_or("?"), "1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseBackendTest, testing::TestBackends(),
                          testing::BackendName);
 INSTANTIATE_TEST_SUITE_P(Backends, SqliteOnlyTest,

@@ -59,9 +59,16 @@ Error FromPostgres(const soci::postgresql_soci_error& e, Connection& connection)
   if (state == "23001") {
     return Make(Code::kFailedPrecondition, "change not allowed", std::move(detail));
   }
-  // serialization_failure, deadlock_detected, lock_not_available, query_canceled: retryable.
-  if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
+  // serialization_failure, deadlock_detected, lock_not_available: retryable.
+  if (state == "40001" || state == "40P01" || state == "55P03") {
     return Make(Code::kUnavailable, "database busy, retry", std::move(detail));
+  }
+  // query_canceled: statement_timeout, or a cancel request (pg_cancel_backend, e.g. an operator
+  // stopping a long migration). Retryable too, but not "busy".
+  if (state == "57014") {
+    const bool timeout = Contains(detail, "statement timeout");
+    return Make(Code::kUnavailable, timeout ? "statement timed out" : "statement cancelled",
+                std::move(detail));
   }
   // connection_exception (08...), admin/crash shutdown, cannot_connect_now (57P0x),
   // insufficient_resources (53...): the server is going away or overloaded.
