@@ -168,6 +168,11 @@ Result<std::string> QueryText(Session& session, std::string_view sql,
   return *rows->front()[0];
 }
 
+// PostgreSQL: the process id of the server backend behind `session`'s connection.
+Result<std::string> BackendPid(Session& session) {
+  return QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+}
+
 int64_t CountRows(Session& session, std::string_view table) {
   auto rows = Query(session, "SELECT COUNT(*) FROM " + std::string(table), {}, 1);
   EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
@@ -561,7 +566,16 @@ TEST_P(DatabaseBackendTest, ExhaustedPoolGivesAnInvalidSessionAfterTheTimeout) {
 }
 
 // Connection loss and recovery: SQLite has no connection to lose.
-class PostgresOnlyTest : public DatabaseBackendTest {};
+class PostgresOnlyTest : public DatabaseBackendTest {
+ protected:
+  // Ends the backend `pid` from another connection, as an administrator or a crash would.
+  void TerminateBackend(const std::string& pid) {
+    auto admin = db().Acquire();
+    ASSERT_TRUE(Query(admin, "SELECT pg_terminate_backend(CAST(:pid AS INTEGER))",
+                      SqlParams().Text("pid", pid), 1)
+                    .has_value());
+  }
+};
 
 TEST_P(PostgresOnlyTest, ConnectionKilledWhileIdleIsReplacedOnAcquire) {
   auto victim_db = OpenAnother(1);
@@ -569,17 +583,12 @@ TEST_P(PostgresOnlyTest, ConnectionKilledWhileIdleIsReplacedOnAcquire) {
   std::string pid;
   {
     auto session = victim_db->Acquire();
-    pid = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)").value_or("");
+    pid = BackendPid(session).value_or("");
   }
-  {
-    auto admin = db().Acquire();
-    ASSERT_TRUE(Query(admin, "SELECT pg_terminate_backend(CAST(:pid AS INTEGER))",
-                      SqlParams().Text("pid", pid), 1)
-                    .has_value());
-  }
+  ASSERT_NO_FATAL_FAILURE(TerminateBackend(pid));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the idle check threshold
   auto session = victim_db->Acquire();
-  auto after = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  auto after = BackendPid(session);
   ASSERT_TRUE(after.has_value()) << after.error().ToString();
   EXPECT_NE(*after, pid);
 }
@@ -588,19 +597,14 @@ TEST_P(PostgresOnlyTest, ConnectionKilledWhileBusyFailsOnceThenReconnects) {
   auto victim_db = OpenAnother(1);
   ASSERT_NE(victim_db, nullptr);
   auto session = victim_db->Acquire();
-  auto pid = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  auto pid = BackendPid(session);
   ASSERT_TRUE(pid.has_value());
-  {
-    auto admin = db().Acquire();
-    ASSERT_TRUE(Query(admin, "SELECT pg_terminate_backend(CAST(:pid AS INTEGER))",
-                      SqlParams().Text("pid", *pid), 1)
-                    .has_value());
-  }
+  ASSERT_NO_FATAL_FAILURE(TerminateBackend(*pid));
   auto lost = Exec(session, "SELECT 1");
   ASSERT_FALSE(lost.has_value());
   EXPECT_EQ(lost.error().code, Code::kUnavailable);
   // The same lease reconnects before its next statement.
-  auto again = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  auto again = BackendPid(session);
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
   EXPECT_NE(*again, *pid);
 }
@@ -636,14 +640,9 @@ TEST_P(PostgresOnlyTest, TransactionLostMidwayIsNotSilentlyContinued) {
   auto tx = session.Begin();
   ASSERT_TRUE(tx.has_value());
   ASSERT_TRUE(Exec(session, "INSERT INTO scratch (id, flag) VALUES ('a', TRUE)").has_value());
-  auto pid = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  auto pid = BackendPid(session);
   ASSERT_TRUE(pid.has_value());
-  {
-    auto admin = db().Acquire();
-    ASSERT_TRUE(Query(admin, "SELECT pg_terminate_backend(CAST(:pid AS INTEGER))",
-                      SqlParams().Text("pid", *pid), 1)
-                    .has_value());
-  }
+  ASSERT_NO_FATAL_FAILURE(TerminateBackend(*pid));
   auto lost = Exec(session, "INSERT INTO scratch (id, flag) VALUES ('b', TRUE)");
   ASSERT_FALSE(lost.has_value());
   EXPECT_EQ(lost.error().code, Code::kUnavailable);
@@ -662,7 +661,7 @@ TEST_P(PostgresOnlyTest, CancelledAndTimedOutStatementsSaySo) {
   auto victim_db = OpenAnother(1);
   ASSERT_NE(victim_db, nullptr);
   auto session = victim_db->Acquire();
-  auto pid = QueryText(session, "SELECT CAST(pg_backend_pid() AS TEXT)");
+  auto pid = BackendPid(session);
   ASSERT_TRUE(pid.has_value());
   std::atomic<bool> sent{false};
   std::thread canceller([&] {
