@@ -73,6 +73,21 @@ class MigrationsTest : public DatabaseTest {
     EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
     return rows && !rows->empty() ? rows->front()[0].value_or("") : "";
   }
+  // SQLite: the first two words of transcript_fts's tokenizer (its name, and a cap or parent).
+  std::string FtsTokenizer() {
+    if (postgres()) return "";
+    auto session = db().Acquire();
+    auto rows =
+        Query(session, "SELECT sql FROM sqlite_master WHERE name = 'transcript_fts'", {}, 1);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    if (!rows || rows->empty()) return "";
+    const std::string sql = rows->front()[0].value_or("");
+    const auto start = sql.find("tokenize = '");
+    if (start == std::string::npos) return "";
+    const auto begin = start + 12;
+    const auto second = sql.find(' ', sql.find(' ', begin) + 1);
+    return sql.substr(begin, second - begin);
+  }
 };
 
 TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
@@ -91,7 +106,8 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
                                           "transcript_search_word_pairs",
                                           "transcript_search_terms",
                                           "transcript_search_parts",
-                                          "transcript_search_storage"};
+                                          "transcript_search_storage",
+                                          "transcript_search_capped_words"};
   ASSERT_EQ(status->size(), names.size());
   for (size_t i = 0; i < status->size(); ++i) {
     EXPECT_EQ((*status)[i].version, static_cast<int>(i + 1));
@@ -99,7 +115,7 @@ TEST_P(MigrationsTest, StatusOfAnEmptyDatabaseListsEverythingPending) {
     EXPECT_FALSE((*status)[i].applied);
     EXPECT_EQ((*status)[i].applied_at, std::nullopt);
   }
-  EXPECT_EQ(LatestSchemaVersion(), 14);
+  EXPECT_EQ(LatestSchemaVersion(), 15);
   EXPECT_FALSE(TableExists("schema_migrations"));  // status does not create anything
 }
 
@@ -107,7 +123,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   const TimePoint before = TruncateToMicros(std::chrono::system_clock::now());
   auto applied = MigrateUp(db());
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  EXPECT_EQ(*applied, 14);
+  EXPECT_EQ(*applied, 15);
   const TimePoint after = std::chrono::system_clock::now();
 
   auto status = MigrationStatusList(db());
@@ -130,7 +146,7 @@ TEST_P(MigrationsTest, UpAppliesAllOnceAndRecordsWhen) {
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());
-  EXPECT_EQ((*count)[0][0], "14");
+  EXPECT_EQ((*count)[0][0], "15");
 }
 
 TEST_P(MigrationsTest, UpToATargetThenTheRest) {
@@ -147,8 +163,9 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 
   auto rest = MigrateUp(db());
   ASSERT_TRUE(rest.has_value());
-  EXPECT_EQ(*rest, 12);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}));
+  EXPECT_EQ(*rest, 13);
+  EXPECT_EQ(AppliedVersions(),
+            (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
 
   auto unknown = MigrateUp(db(), 99);
   ASSERT_FALSE(unknown.has_value());
@@ -156,11 +173,17 @@ TEST_P(MigrationsTest, UpToATargetThenTheRest) {
 }
 
 TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 15);
   EXPECT_EQ(TranscriptReloptions(), postgres() ? "{toast_tuple_target=128}" : "");
   // Debian's PostgreSQL is built with lz4.
   EXPECT_EQ(TranscriptCompression(),
             postgres() ? "long_summary=l,search_terms_en=l,search_vector_en=l,webvtt=l" : "");
+
+  EXPECT_EQ(FtsTokenizer(), postgres() ? "" : "reflector_capped_pairs 16");
+  auto capped = MigrateDown(db(), 1);
+  ASSERT_TRUE(capped.has_value()) << capped.error().ToString();
+  EXPECT_EQ(*capped, 1);
+  EXPECT_EQ(FtsTokenizer(), postgres() ? "" : "reflector_word_pairs porter");
 
   auto storage = MigrateDown(db(), 1);
   ASSERT_TRUE(storage.has_value()) << storage.error().ToString();
@@ -258,7 +281,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 
   auto up = MigrateUp(db());
   ASSERT_TRUE(up.has_value()) << up.error().ToString();
-  EXPECT_EQ(*up, 14);
+  EXPECT_EQ(*up, 15);
 
   auto negative = MigrateDown(db(), -1);
   ASSERT_FALSE(negative.has_value());
@@ -266,7 +289,7 @@ TEST_P(MigrationsTest, DownRevertsStepByStepAndUpAgainWorks) {
 }
 
 TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 15);
   {
     auto session = db().Acquire();
     Room room;
@@ -276,7 +299,7 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
     room.platform = "daily";
     ASSERT_TRUE(RoomRepository::Create(session, room).has_value());
   }
-  ASSERT_EQ(MigrateDown(db(), 13).value_or(-1), 13);
+  ASSERT_EQ(MigrateDown(db(), 14).value_or(-1), 14);
   EXPECT_FALSE(ColumnExists("room", "platform"));
   auto session = db().Acquire();
   auto rows = Query(session, "SELECT name, created_at FROM room", {}, 2);
@@ -288,24 +311,24 @@ TEST_P(MigrationsTest, DownOfThePlatformMigrationKeepsTheRows) {
 }
 
 TEST_P(MigrationsTest, ADatabaseNewerThanTheProgramIsRefused) {
-  ASSERT_EQ(MigrateUp(db()).value_or(-1), 14);
+  ASSERT_EQ(MigrateUp(db()).value_or(-1), 15);
   {
     auto session = db().Acquire();
     ASSERT_TRUE(Exec(session,
                      "INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (15, 'from_the_future', :at)",
+                     "VALUES (16, 'from_the_future', :at)",
                      SqlParams().Time("at", At("2030-01-01T00:00:00Z")))
                     .has_value());
   }
   auto up = MigrateUp(db());
   ASSERT_FALSE(up.has_value());
   EXPECT_EQ(up.error().code, Code::kFailedPrecondition);
-  EXPECT_THAT(up.error().message, HasSubstr("version 15"));
+  EXPECT_THAT(up.error().message, HasSubstr("version 16"));
 
   auto status = MigrationStatusList(db());
   ASSERT_TRUE(status.has_value());
-  ASSERT_EQ(status->size(), 15u);
-  EXPECT_EQ(status->back().version, 15);
+  ASSERT_EQ(status->size(), 16u);
+  EXPECT_EQ(status->back().version, 16);
   EXPECT_EQ(status->back().name, "from_the_future");
   EXPECT_TRUE(status->back().applied);
 
@@ -333,8 +356,9 @@ TEST_P(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     ASSERT_TRUE(result.has_value()) << result.error().ToString();
     total += *result;
   }
-  EXPECT_EQ(total, 14);
-  EXPECT_EQ(AppliedVersions(), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}));
+  EXPECT_EQ(total, 15);
+  EXPECT_EQ(AppliedVersions(),
+            (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
   auto session = db().Acquire();
   auto count = Query(session, "SELECT COUNT(*) FROM schema_migrations", {}, 1);
   ASSERT_TRUE(count.has_value());

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace reflector::store {
@@ -79,12 +82,14 @@ using XToken = int (*)(void*, int, const char*, int, int, int);
 struct WordPairs {
   fts5_tokenizer parent_api{};
   Fts5Tokenizer* parent = nullptr;
+  int cap = 0;  // reflector_capped_pairs: a word's occurrences kept per column; 0: every one
 };
 
-int CreateWordPairs(void* context, const char** args, int count, Fts5Tokenizer** out) {
+int CreatePairs(void* context, const char** args, int count, int cap, Fts5Tokenizer** out) {
   auto* api = static_cast<fts5_api*>(context);
   const char* parent_name = count > 0 ? args[0] : "unicode61";
   auto self = new WordPairs();
+  self->cap = cap;
   void* parent_context = nullptr;
   int rc = api->xFindTokenizer(api, parent_name, &parent_context, &self->parent_api);
   if (rc == SQLITE_OK) {
@@ -99,6 +104,19 @@ int CreateWordPairs(void* context, const char** args, int count, Fts5Tokenizer**
   return SQLITE_OK;
 }
 
+int CreateWordPairs(void* context, const char** args, int count, Fts5Tokenizer** out) {
+  return CreatePairs(context, args, count, 0, out);
+}
+
+// reflector_capped_pairs CAP PARENT ARGS...: CAP a positive integer.
+int CreateCappedPairs(void* context, const char** args, int count, Fts5Tokenizer** out) {
+  if (count < 1) return SQLITE_ERROR;
+  char* rest = nullptr;
+  const long cap = std::strtol(args[0], &rest, 10);
+  if (rest == args[0] || *rest != '\0' || cap < 1 || cap > 1'000'000) return SQLITE_ERROR;
+  return CreatePairs(context, args + 1, count - 1, static_cast<int>(cap), out);
+}
+
 void DeleteWordPairs(Fts5Tokenizer* tokenizer) {
   auto* self = reinterpret_cast<WordPairs*>(tokenizer);
   if (self->parent != nullptr) self->parent_api.xDelete(self->parent);
@@ -106,31 +124,65 @@ void DeleteWordPairs(Fts5Tokenizer* tokenizer) {
 }
 
 // A document: every token, and after each one but the first, the pair (previous, this) at the
-// previous token's position (colocated with it).
+// previous token's position (colocated with it). With a cap (reflector_capped_pairs), a word
+// is kept at its first `cap` positions in the column and the pair alone stands at the later
+// ones, so a word found all through a transcript has a short position list; the last token of
+// a column is always kept (a position needs a token: FTS5 numbers positions by the tokens that
+// are not colocated). A token is emitted when the next one is known (or at the end): whether
+// it stands at its position or its pair does.
 struct DocumentPairs {
-  void* context;
-  XToken emit;
+  void* context = nullptr;
+  XToken emit = nullptr;
+  int cap = 0;  // 0: every occurrence kept
   std::string previous;
   int previous_start = -1;  // -1: no previous token
+  int previous_end = 0;
+  bool previous_emitted = false;
   std::string pair;
+  std::unordered_map<std::string, int> seen;  // with a cap: occurrences of each word so far
 };
+
+// Whether the pending token (d->previous) stands at its position.
+bool KeepPrevious(DocumentPairs* d) {
+  if (d->cap == 0) return true;
+  return ++d->seen[d->previous] <= d->cap;
+}
+
+int EmitPrevious(DocumentPairs* d) {
+  d->previous_emitted = true;
+  return d->emit(d->context, 0, d->previous.data(), static_cast<int>(d->previous.size()),
+                 d->previous_start, d->previous_end);
+}
 
 int OnDocumentToken(void* p, int flags, const char* token, int size, int start, int end) {
   auto* d = static_cast<DocumentPairs*>(p);
-  if ((flags & FTS5_TOKEN_COLOCATED) != 0) {
-    return d->emit(d->context, flags, token, size, start, end);  // the parent's synonym
+  if ((flags & FTS5_TOKEN_COLOCATED) != 0) {  // the parent's synonym: after its token
+    if (d->previous_start >= 0 && !d->previous_emitted) {
+      if (const int rc = EmitPrevious(d); rc != SQLITE_OK) return rc;
+    }
+    return d->emit(d->context, flags, token, size, start, end);
   }
   if (d->previous_start >= 0) {
     d->pair.assign(d->previous);
     d->pair += kWordPairSeparator;
     d->pair.append(token, size);
-    const int rc = d->emit(d->context, FTS5_TOKEN_COLOCATED, d->pair.data(),
-                           static_cast<int>(d->pair.size()), d->previous_start, end);
+    int pair_flags = FTS5_TOKEN_COLOCATED;
+    if (!d->previous_emitted) {
+      if (KeepPrevious(d)) {
+        if (const int rc = EmitPrevious(d); rc != SQLITE_OK) return rc;
+      } else {
+        pair_flags = 0;  // the pair stands at the previous token's position
+      }
+    }
+    const int rc = d->emit(d->context, pair_flags, d->pair.data(), static_cast<int>(d->pair.size()),
+                           d->previous_start, end);
     if (rc != SQLITE_OK) return rc;
   }
   d->previous.assign(token, size);
   d->previous_start = start;
-  return d->emit(d->context, flags, token, size, start, end);
+  d->previous_end = end;
+  d->previous_emitted = false;
+  return SQLITE_OK;
 }
 
 // A query string marked with kWordPairsMarker: its tokens, then turned into pairs.
@@ -151,8 +203,13 @@ int TokenizeWordPairs(Fts5Tokenizer* tokenizer, void* context, int flags, const 
                       int size, XToken emit) {
   auto* self = reinterpret_cast<WordPairs*>(tokenizer);
   if ((flags & FTS5_TOKENIZE_DOCUMENT) != 0) {
-    DocumentPairs d{context, emit, {}, -1, {}};
-    return self->parent_api.xTokenize(self->parent, &d, flags, text, size, OnDocumentToken);
+    DocumentPairs d;
+    d.context = context;
+    d.emit = emit;
+    d.cap = self->cap;
+    const int rc = self->parent_api.xTokenize(self->parent, &d, flags, text, size, OnDocumentToken);
+    if (rc != SQLITE_OK || d.previous_start < 0 || d.previous_emitted) return rc;
+    return EmitPrevious(&d);
   }
   const bool marked = (flags & FTS5_TOKENIZE_QUERY) != 0 && size > 0 && text[0] == kWordPairsMarker;
   if (!marked) return self->parent_api.xTokenize(self->parent, context, flags, text, size, emit);
@@ -206,12 +263,14 @@ struct PageState {
   std::vector<PageRow> rows;
 };
 
-std::string Text(sqlite3_value* value) {
+std::string_view View(sqlite3_value* value) {
   const auto* text = sqlite3_value_text(value);
-  return text == nullptr
-             ? std::string()
-             : std::string(reinterpret_cast<const char*>(text), sqlite3_value_bytes(value));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text),
+                                            static_cast<size_t>(sqlite3_value_bytes(value)));
 }
+
+std::string Text(sqlite3_value* value) { return std::string(View(value)); }
 
 void PageStep(sqlite3_context* context, int argc, sqlite3_value** argv) {
   auto* state = static_cast<PageState*>(sqlite3_aggregate_context(context, sizeof(PageState)));
@@ -231,12 +290,28 @@ void PageStep(sqlite3_context* context, int argc, sqlite3_value** argv) {
     state->keep = static_cast<size_t>(offset + limit);
   }
   if (state->failed || state->keep == 0) return;
-  PageRow row{sqlite3_value_double(argv[2]), Text(argv[3]), Text(argv[4])};
+  const double score = sqlite3_value_double(argv[2]);
   auto& rows = state->rows;
+  // Once the page is full, most rows of a large result are compared with its worst by score
+  // alone, without copying their keys.
+  if (rows.size() >= state->keep) {
+    const PageRow& worst = rows.front();
+    if (score != worst.score) {
+      if (score < worst.score) return;
+    } else {
+      const std::string_view recency = View(argv[3]);
+      if (recency != worst.recency) {
+        if (recency < worst.recency) return;
+      } else if (View(argv[4]) >= worst.id) {
+        return;
+      }
+    }
+  }
+  PageRow row{score, Text(argv[3]), Text(argv[4])};
   if (rows.size() < state->keep) {
     rows.push_back(std::move(row));
     std::push_heap(rows.begin(), rows.end(), Before);  // the worst kept row on top
-  } else if (Before(row, rows.front())) {
+  } else {
     std::pop_heap(rows.begin(), rows.end(), Before);
     rows.back() = std::move(row);
     std::push_heap(rows.begin(), rows.end(), Before);
@@ -299,6 +374,11 @@ bool RegisterSqliteRank(void* db) {
   }
   fts5_tokenizer word_pairs{CreateWordPairs, DeleteWordPairs, TokenizeWordPairs};
   if (api->xCreateTokenizer(api, "reflector_word_pairs", api, &word_pairs, nullptr) != SQLITE_OK) {
+    return false;
+  }
+  fts5_tokenizer capped_pairs{CreateCappedPairs, DeleteWordPairs, TokenizeWordPairs};
+  if (api->xCreateTokenizer(api, "reflector_capped_pairs", api, &capped_pairs, nullptr) !=
+      SQLITE_OK) {
     return false;
   }
   return sqlite3_create_function_v2(static_cast<sqlite3*>(db), "reflector_page", 5,

@@ -20,6 +20,12 @@
 // candidate row. A query string whose first byte is kWordPairsMarker is turned into the pairs
 // of its tokens ("a b c" → "a b", "b c": a phrase of pairs at consecutive positions, which
 // matches exactly where the words do); one token stays itself; unmarked strings are PARENT's.
+// `reflector_capped_pairs CAP PARENT ARGS...` (migration 15) is the same but keeps a word at its
+// first CAP positions in each column only; at the later ones its pair alone stands. A word
+// found all through a transcript (the most frequent: ~550 times) then has a position list of
+// 16 entries instead of 550 in each row, which is what a search of it reads (its presence, the
+// rank's first occurrences); phrases, including an unquoted "e-mail", go through the pairs,
+// which keep every position.
 //
 // The aggregate `reflector_page(limit, offset, score, recency, id)` returns one page of the rows
 // it sees as JSON, `[["id", score], ...]`, in the order ORDER BY score DESC, recency DESC, id
@@ -30,10 +36,17 @@
 namespace reflector::store {
 
 inline constexpr int kRankMaxOccurrences = 16;
+// The occurrences of a word per column that the index of migration 15 keeps
+// (`reflector_capped_pairs 16 ...`). The rank reads a phrase's first kRankMaxOccurrences, all of
+// them among the first kIndexedWordCap of each column, so it is exact; raising it past this
+// needs a new migration that indexes again.
+inline constexpr int kIndexedWordCap = 16;
+static_assert(kRankMaxOccurrences <= kIndexedWordCap);
 inline constexpr char kWordPairsMarker = '\x01';
 inline constexpr char kWordPairSeparator = ' ';
 
-// Registers reflector_rank, the reflector_word_pairs tokenizer and reflector_page on `db` (a
+// Registers reflector_rank, the reflector_word_pairs and reflector_capped_pairs tokenizers and
+// reflector_page on `db` (a
 // sqlite3*, kept opaque so this header needs no SQLite). False when the connection's SQLite has no
 // FTS5.
 bool RegisterSqliteRank(void* db);

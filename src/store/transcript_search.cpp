@@ -239,11 +239,17 @@ bool HasWordCharacter(std::string_view item) {
   return false;
 }
 
-// An FTS5 string; a phrase's starts with kWordPairsMarker, which reflector_word_pairs turns
-// into the pairs of its words (store/sqlite_rank.hpp).
+// An FTS5 string. A phrase's starts with kWordPairsMarker, which the index's tokenizer turns
+// into the pairs of its words (store/sqlite_rank.hpp); so does an unquoted item with anything
+// but ASCII letters and digits, which FTS5 may split into a phrase where Tokenize did not (at
+// U+2014, say): the index keeps a frequent word at its first positions only, and its pairs at
+// every position.
 std::string Fts5String(std::string_view text, bool phrase = false) {
+  const bool one_word = std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
   std::string out = "\"";
-  if (phrase) out += kWordPairsMarker;
+  if (phrase || !one_word) out += kWordPairsMarker;
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;

@@ -499,6 +499,54 @@ TEST_P(TranscriptSearchTest, PagesFollowRankThenRecencyThenId) {
   }
 }
 
+// reflector_page (SQLite) keeps the page that ORDER BY score DESC, recency DESC, id LIMIT OFFSET
+// gives, whatever the order its rows come in: random rows with many ties of score and recency.
+TEST_P(TranscriptSearchTest, SqlitePageAggregateIsOrderByLimitOffset) {
+  if (GetParam() != testing::kSqliteBackend) GTEST_SKIP() << "an SQLite function";
+  auto session = db().Acquire();
+  ASSERT_TRUE(
+      Exec(session, "CREATE TEMP TABLE page_rows (id TEXT PRIMARY KEY, recency TEXT, score REAL)")
+          .has_value());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 300; ++i) {
+    std::string id;
+    for (int c = 0; c < 1 + static_cast<int>(rng() % 6); ++c)
+      id += static_cast<char>('a' + rng() % 4);
+    id += std::to_string(i);
+    const char* recencies[] = {"2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03"};
+    ASSERT_TRUE(Exec(session, "INSERT INTO page_rows VALUES (:id, :recency, :score)",
+                     SqlParams()
+                         .Text("id", id)
+                         .Text("recency", recencies[rng() % 3])
+                         .Real("score", 0.25 * static_cast<double>(rng() % 3)))
+                    .has_value());
+  }
+  auto ids = [&](const std::string& sql, int limit, int offset) {
+    auto rows = Query(session, sql, SqlParams().Int("limit", limit).Int("offset", offset), 1);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    std::vector<std::string> out;
+    for (const auto& row : rows.value_or(std::vector<SqlRow>{})) out.push_back(*row[0]);
+    return out;
+  };
+  for (const auto& [limit, offset] : std::vector<std::pair<int, int>>{
+           {1, 0}, {20, 0}, {20, 40}, {7, 93}, {100, 250}, {50, 299}, {10, 300}, {400, 0}}) {
+    SCOPED_TRACE(std::to_string(limit) + " " + std::to_string(offset));
+    // Rows in a different order each time: by id, by id descending, by rowid.
+    for (const char* order : {"id", "id DESC", "rowid"}) {
+      const auto page = ids(
+          std::string("SELECT json_extract(j.value, '$[0]') FROM (SELECT reflector_page(:limit, "
+                      ":offset, score, recency, id) AS page FROM (SELECT * FROM page_rows "
+                      "ORDER BY ") +
+              order + ")) p, json_each(p.page) j ORDER BY j.key",
+          limit, offset);
+      EXPECT_EQ(page, ids("SELECT id FROM page_rows ORDER BY score DESC, recency DESC, id "
+                          "LIMIT :limit OFFSET :offset",
+                          limit, offset))
+          << order;
+    }
+  }
+}
+
 TEST_P(TranscriptSearchTest, VisibilityFiltersAndPaging) {
   AddRoom("room-shared", "shared", "bob", true);
   AddRoom("room-private", "private", "bob", false);
@@ -651,6 +699,53 @@ TEST_P(TranscriptSearchTest, PhrasesMatchAdjacentWordsOnly) {
   for (const auto& row : *rows) pairs.push_back(*row[0] + "=" + *row[1]);
   EXPECT_THAT(pairs, UnorderedElementsAre("budget plan=3", "budget then=1", "budget wa=1"));
   ASSERT_TRUE(Exec(session, "DROP TABLE temp.pairs").has_value());
+}
+
+// SQLite's index (migration 15) keeps a word at its first 16 positions of each column and its
+// pairs at all of them: phrases (quoted, or a word with a non-ASCII separator inside) still
+// match past those positions; a change of the text leaves no entry of the old one behind.
+TEST_P(TranscriptSearchTest, FrequentWordsMatchPastTheirIndexedPositions) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "budget meeting ";
+  text += "final budget plan today";  // "budget" a 41st time, its only pairs with these words
+  Add("long", "alice", "2026-03-01T10:00:00Z");
+  Add("short", "alice", "2026-03-02T10:00:00Z");
+  SetVtt("long", text);
+  SetVtt("short", "a budget meeting");
+  EXPECT_THAT(Ids("\"budget plan\""), ElementsAre("long"));
+  EXPECT_THAT(Ids("\"final budget plan\""), ElementsAre("long"));
+  EXPECT_THAT(Ids("\"meeting final budget plan today\""), ElementsAre("long"));
+  EXPECT_THAT(Ids("budget plan"), ElementsAre("long"));
+  EXPECT_THAT(Ids("budget -plan"), ElementsAre("short"));
+  EXPECT_THAT(Ids("budget"), ElementsAre("long", "short"));
+  if (GetParam() != testing::kSqliteBackend) return;
+  // FTS5 splits a word at U+2014 into a phrase (PostgreSQL keeps it one word).
+  EXPECT_THAT(Ids("budget\xE2\x80\x94plan"), ElementsAre("long"));
+  // The index entries of `term` in "long"'s row (fts5vocab over the index itself).
+  auto count = [&](const std::string& term) {
+    auto session = db().Acquire();
+    EXPECT_TRUE(Exec(session,
+                     "CREATE VIRTUAL TABLE temp.instances USING "
+                     "fts5vocab(main, transcript_fts, instance)")
+                    .has_value());
+    auto rows = Query(session,
+                      "SELECT COUNT(*) FROM temp.instances i JOIN transcript_search_doc d"
+                      " ON d.docid = i.doc WHERE d.transcript_id = 'long' AND i.term = :term",
+                      SqlParams().Text("term", term), 1);
+    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
+    EXPECT_TRUE(Exec(session, "DROP TABLE temp.instances").has_value());
+    return rows && !rows->empty() ? std::stoi(rows->front()[0].value_or("-1")) : -1;
+  };
+  EXPECT_EQ(count("budget"), 16);
+  EXPECT_EQ(count("meet"), 16);  // porter's stem
+  EXPECT_EQ(count("budget meet"), 40);
+  EXPECT_EQ(count("final"), 1);
+  EXPECT_EQ(count("todai"), 1);  // the column's last token
+  SetVtt("long", "nothing else");
+  EXPECT_THAT(Ids("budget"), ElementsAre("short"));
+  EXPECT_EQ(count("budget"), 0);
+  EXPECT_EQ(count("budget meet"), 0);
+  EXPECT_EQ(count("noth"), 1);
 }
 
 // PostgreSQL (migration 12): the candidates come from search_terms_en, its words and pairs of
