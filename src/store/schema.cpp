@@ -735,24 +735,30 @@ CREATE VIRTUAL TABLE transcript_fts USING fts5(
 
 constexpr std::string_view kSqliteTokenizer = "porter unicode61 remove_diacritics 2";
 
-Migration TranscriptSearchWordPairs() {
+// A migration (SQLite only) that rebuilds transcript_fts with tokenizer `up` (down: `down`) and
+// indexes every transcript again from its columns, as migration 6 did.
+Migration SqliteReindex(int version, std::string name, const std::string& up,
+                        const std::string& down) {
   Migration m;
-  m.version = 11;
-  m.name = "transcript_search_word_pairs";
+  m.version = version;
+  m.name = std::move(name);
   const std::string reindex =
       "INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) SELECT " +
       SqliteFtsValues("t") + " FROM transcript t";
-  m.up = {
-      Only(kSqlite, "DROP TABLE transcript_fts"),
-      Only(kSqlite, SqliteFtsTable("reflector_word_pairs " + std::string(kSqliteTokenizer))),
-      Only(kSqlite, reindex),
-  };
-  m.down = {
-      Only(kSqlite, "DROP TABLE transcript_fts"),
-      Only(kSqlite, SqliteFtsTable(std::string(kSqliteTokenizer))),
-      Only(kSqlite, reindex),
-  };
+  for (auto [steps, tokenizer] : {std::pair{&m.up, &up}, std::pair{&m.down, &down}}) {
+    *steps = {
+        Only(kSqlite, "DROP TABLE transcript_fts"),
+        Only(kSqlite, SqliteFtsTable(*tokenizer)),
+        Only(kSqlite, reindex),
+    };
+  }
   return m;
+}
+
+Migration TranscriptSearchWordPairs() {
+  return SqliteReindex(11, "transcript_search_word_pairs",
+                       "reflector_word_pairs " + std::string(kSqliteTokenizer),
+                       std::string(kSqliteTokenizer));
 }
 
 // `sql` with the marker lexeme (store::kPairsMissingLexeme, which PostgresTermsQuery writes
@@ -1008,24 +1014,10 @@ $$)sql"),
 // 1.9 ms (docs/performance.md). Every transcript is indexed again, as migration 11 did (130 s
 // for the benchmark's 10 000 transcripts of 5 000 words).
 Migration TranscriptSearchCappedWords() {
-  Migration m;
-  m.version = 15;
-  m.name = "transcript_search_capped_words";
-  const std::string reindex =
-      "INSERT INTO transcript_fts (rowid, title, long_summary, webvtt_text) SELECT " +
-      SqliteFtsValues("t") + " FROM transcript t";
-  m.up = {
-      Only(kSqlite, "DROP TABLE transcript_fts"),
-      Only(kSqlite, SqliteFtsTable("reflector_capped_pairs " + std::to_string(kIndexedWordCap) +
-                                   " " + std::string(kSqliteTokenizer))),
-      Only(kSqlite, reindex),
-  };
-  m.down = {
-      Only(kSqlite, "DROP TABLE transcript_fts"),
-      Only(kSqlite, SqliteFtsTable("reflector_word_pairs " + std::string(kSqliteTokenizer))),
-      Only(kSqlite, reindex),
-  };
-  return m;
+  return SqliteReindex(15, "transcript_search_capped_words",
+                       "reflector_capped_pairs " + std::to_string(kIndexedWordCap) + " " +
+                           std::string(kSqliteTokenizer),
+                       "reflector_word_pairs " + std::string(kSqliteTokenizer));
 }
 
 }  // namespace
