@@ -73,7 +73,18 @@ run() {
   ) &
   pids+=($!)
   local base="http://127.0.0.1:$port"
-  for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
+  # serve migrates first: a database seeded by an older search_seed is re-indexed (minutes).
+  local up=""
+  for _ in $(seq 1 3000); do
+    curl -sf "$base/health" >/dev/null && { up=1; break; }
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $up ]]; then
+    echo "search.sh: the server did not come up in 300 s; its log:" >&2
+    tail -20 "$dir/serve-$backend.log" >&2
+    exit 1
+  fi
   # The token is really checked: a bad one is refused.
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer x$token" \
